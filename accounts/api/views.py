@@ -1,0 +1,212 @@
+"""Kazoo authentication, account and user endpoints."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from accounts import services
+from accounts.api.serializers import (
+    ACCOUNT_SCHEMA,
+    API_AUTH_SCHEMA,
+    USER_AUTH_SCHEMA,
+    USER_SCHEMA,
+    account_data,
+    account_summary,
+    user_data,
+    user_summary,
+)
+from accounts.models import Account, AuthToken, User
+from accounts.permissions import AccountScopedView, KazooView
+from accounts.tenancy import descendants, reseller_of
+from config.errors import bad_identifier, forbidden
+from config.pagination import paginate
+from config.requests import payload
+from config.validation import validate
+
+
+class AuthRateThrottle(SimpleRateThrottle):
+    """Per client IP, for the endpoints that accept secrets."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
+    account = token.account
+    reseller = reseller_of(account)
+    data = {
+        "account_id": account.id,
+        "account_name": account.name,
+        "reseller_id": reseller.id,
+        "is_reseller": account.is_reseller,
+        "is_master_account": account.is_master,
+        "language": account.language,
+        "apps": [],
+        "expires": int(token.expires.timestamp()),
+    }
+    if owner:
+        data["owner_id"] = token.user_id
+    response = Response(data, status=201)
+    response.envelope = {"auth_token": raw}
+    return response
+
+
+class ApiAuthView(KazooView):
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    def put(self, request: Request) -> Response:
+        data = payload(request)
+        validate(API_AUTH_SCHEMA, data)
+        token, raw = services.login_with_api_key(data["api_key"])
+        return login_response(token, raw, owner=False)
+
+
+class UserAuthView(KazooView):
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    def put(self, request: Request) -> Response:
+        data = payload(request)
+        validate(USER_AUTH_SCHEMA, data)
+        token, raw = services.login_with_credentials(data)
+        return login_response(token, raw, owner=True)
+
+
+class TokenAuthView(KazooView):
+    def get(self, request: Request) -> Response:
+        principal = self.require_principal()
+        token = principal.token
+        return Response(
+            {
+                "account_id": token.account_id,
+                "owner_id": token.user_id,
+                "method": token.method,
+                "expires": int(token.expires.timestamp()),
+            }
+        )
+
+    def delete(self, request: Request) -> Response:
+        principal = self.require_principal()
+        AuthToken.objects.filter(pk=principal.token.pk).delete()
+        return Response({})
+
+
+class AccountCreateView(KazooView):
+    """``PUT /v2/accounts``: a child of the caller's own account."""
+
+    def put(self, request: Request) -> Response:
+        principal = self.require_principal()
+        if not principal.can_write:
+            raise forbidden()
+        return _create_child(principal.account, request)
+
+
+def _create_child(parent: Account, request: Request) -> Response:
+    data = payload(request)
+    validate(ACCOUNT_SCHEMA, data)
+    account = services.create_account(parent, data)
+    return Response(account_data(account, reseller_of(account)), status=201)
+
+
+class AccountView(AccountScopedView):
+    def get(self, request: Request, account_id: str) -> Response:
+        return Response(account_data(self.account, reseller_of(self.account)))
+
+    def put(self, request: Request, account_id: str) -> Response:
+        return _create_child(self.account, request)
+
+    def post(self, request: Request, account_id: str) -> Response:
+        data = {**account_data(self.account), **payload(request)}
+        editable = {k: v for k, v in data.items() if k in ACCOUNT_SCHEMA["properties"]}
+        validate(ACCOUNT_SCHEMA, editable)
+        account = services.update_account(self.account, editable)
+        return Response(account_data(account, reseller_of(account)))
+
+
+class AccountChildrenView(AccountScopedView):
+    def get(self, request: Request, account_id: str) -> Response:
+        queryset = Account.objects.filter(parent=self.account)
+        rows, envelope = paginate(request, queryset, ("id",), lambda a: [a.id])
+        response = Response([account_summary(a) for a in rows])
+        response.envelope = envelope
+        return response
+
+
+class AccountDescendantsView(AccountScopedView):
+    def get(self, request: Request, account_id: str) -> Response:
+        rows, envelope = paginate(request, descendants(self.account), ("id",), lambda a: [a.id])
+        response = Response([account_summary(a) for a in rows])
+        response.envelope = envelope
+        return response
+
+
+class ResellerView(AccountScopedView):
+    """Marking resellers changes the tree's billing and branding: superduper only."""
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if not self.principal.is_superduper:
+            raise forbidden()
+
+    def put(self, request: Request, account_id: str) -> Response:
+        account = services.set_reseller(self.account, True)
+        return Response(account_data(account, reseller_of(account)), status=201)
+
+    def delete(self, request: Request, account_id: str) -> Response:
+        account = services.set_reseller(self.account, False)
+        return Response(account_data(account, reseller_of(account)))
+
+
+class ApiKeyView(AccountScopedView):
+    """The key is a credential: reading it needs the same rights as writing."""
+
+    def is_write(self, request: Request) -> bool:
+        return True
+
+    def get(self, request: Request, account_id: str) -> Response:
+        return Response({"api_key": self.account.api_key})
+
+
+class UsersView(AccountScopedView):
+    def get(self, request: Request, account_id: str) -> Response:
+        queryset = User.objects.filter(account=self.account)
+        rows, envelope = paginate(request, queryset, ("id",), lambda u: [u.id])
+        response = Response([user_summary(u) for u in rows])
+        response.envelope = envelope
+        return response
+
+    def put(self, request: Request, account_id: str) -> Response:
+        data = payload(request)
+        validate(USER_SCHEMA, data)
+        user = services.save_user(self.account, data)
+        return Response(user_data(user), status=201)
+
+
+class UserView(AccountScopedView):
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.target = User.objects.filter(account=self.account, pk=kwargs["user_id"]).first()
+        if self.target is None:
+            raise bad_identifier(kwargs["user_id"])
+
+    def get(self, request: Request, account_id: str, user_id: str) -> Response:
+        return Response(user_data(self.target))
+
+    def post(self, request: Request, account_id: str, user_id: str) -> Response:
+        data = {**user_data(self.target), **payload(request)}
+        data = {k: v for k, v in data.items() if k in USER_SCHEMA["properties"]}
+        if not data.get("username"):
+            data.pop("username", None)
+        if not data.get("email"):
+            data.pop("email", None)
+        validate(USER_SCHEMA, data)
+        user = services.save_user(self.account, data, self.target)
+        return Response(user_data(user))
+
+    def delete(self, request: Request, account_id: str, user_id: str) -> Response:
+        data = user_data(self.target)
+        self.target.delete()
+        return Response({**data, "_read_only": {"deleted": True}})

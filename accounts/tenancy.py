@@ -1,0 +1,67 @@
+"""The single answer to "may this caller act on account A", and the querysets it implies.
+
+Rule (SPEC §3): the master account, A itself, or an ancestor of A may act on A. Reads are
+open to any token of such an account; writes need an admin user's token or an API-key token.
+"""
+
+from django.db.models import Q, QuerySet
+
+from accounts.authentication import Principal
+from accounts.models import Account
+from config.errors import KazooError, bad_identifier, forbidden
+from config.ids import is_hex_id
+
+
+def may_act_on(principal: Principal, account: Account) -> bool:
+    caller = principal.account
+    return caller.is_master or caller.id == account.id or caller.id in account.ancestor_ids
+
+
+def load_account(account_id: str) -> Account:
+    """The account named in a URL, or Kazoo's 404 (malformed id vs unknown id)."""
+    if not is_hex_id(account_id):
+        raise KazooError(404, "bad identifier", {"message": f"invalid account_id '{account_id}'"})
+    account = Account.objects.filter(pk=account_id).first()
+    if account is None:
+        raise bad_identifier(account_id)
+    return account
+
+
+def authorize(principal: Principal, account: Account, *, write: bool) -> None:
+    if not may_act_on(principal, account):
+        raise forbidden()
+    if write and not principal.can_write:
+        raise forbidden()
+
+
+def subtree(account: Account) -> QuerySet[Account]:
+    """A and all its descendants."""
+    return Account.objects.filter(Q(pk=account.pk) | Q(path__startswith=account.descendant_prefix))
+
+
+def descendants(account: Account) -> QuerySet[Account]:
+    return Account.objects.filter(path__startswith=account.descendant_prefix)
+
+
+def reseller_chain(account: Account) -> list[Account]:
+    """A, then its ancestors nearest first, up to and including A's reseller.
+
+    A's reseller is the nearest *ancestor* flagged as reseller, else the master account
+    (Kazoo's ``reseller_id``). Template inheritance walks exactly this chain.
+    """
+    ids = account.ancestor_ids
+    ancestors = Account.objects.in_bulk(ids) if ids else {}
+    chain = [account]
+    for ancestor_id in reversed(ids):
+        ancestor = ancestors.get(ancestor_id)
+        if ancestor is None:
+            continue
+        chain.append(ancestor)
+        if ancestor.is_reseller or ancestor.is_master:
+            break
+    return chain
+
+
+def reseller_of(account: Account) -> Account:
+    """A's reseller (see ``reseller_chain``); the master is its own reseller."""
+    return reseller_chain(account)[-1]

@@ -1,0 +1,94 @@
+"""Kazoo list pagination: ``page_size``, opaque ``start_key``/``next_start_key``, ``paginate``.
+
+Keys are keyset positions (the ordering values of the first row of a page), sent to clients
+as URL-safe base64 of their JSON. A raw (non-token) ``start_key`` is accepted as the first
+ordering value, as Kazoo does.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from rest_framework.request import Request
+
+from config.errors import KazooError
+
+
+def encode_key(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_key(token: str) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError):
+        return [token]
+    return values if isinstance(values, list) else [values]
+
+
+def page_size(request: Request, default: int) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        raise KazooError(404, "faulty_request", {"message": "invalid page size"}) from None
+    if size < 1:
+        raise KazooError(404, "faulty_request", {"message": "page size must be at least 1"})
+    return size
+
+
+def wants_pagination(request: Request) -> bool:
+    return request.query_params.get("paginate", "true").lower() != "false"
+
+
+def _after(fields: Sequence[str], values: Sequence[Any]) -> Q:
+    """Rows at or after the keyset position ``values`` in the order given by ``fields``."""
+    condition = Q()
+    for index in range(len(fields) - 1, -1, -1):
+        name = fields[index].lstrip("-")
+        op = "lt" if fields[index].startswith("-") else "gt"
+        here = Q(**{f"{name}__{op}": values[index]})
+        if index == len(fields) - 1:
+            here |= Q(**{name: values[index]})
+        else:
+            here |= Q(**{name: values[index]}) & condition
+        condition = here
+    return condition
+
+
+def paginate(
+    request: Request,
+    queryset: QuerySet,
+    ordering: Sequence[str],
+    key_of: Callable[[Any], Sequence[Any]],
+    default_size: int = 50,
+) -> tuple[list, dict]:
+    """Return one page of ``queryset`` and the envelope keys describing it."""
+    queryset = queryset.order_by(*ordering)
+    if not wants_pagination(request):
+        return list(queryset), {}
+    size = page_size(request, default_size)
+    start = request.query_params.get("start_key")
+    envelope: dict[str, Any] = {}
+    if start:
+        values = decode_key(start)
+        if len(values) == len(ordering):
+            queryset = queryset.filter(_after(ordering, values))
+        else:
+            name = ordering[0].lstrip("-")
+            op = "lte" if ordering[0].startswith("-") else "gte"
+            queryset = queryset.filter(**{f"{name}__{op}": values[0]})
+        envelope["start_key"] = start
+    rows = list(queryset[: size + 1])
+    if len(rows) > size:
+        envelope["next_start_key"] = encode_key(key_of(rows[size]))
+        rows = rows[:size]
+    envelope["page_size"] = len(rows)
+    return rows, envelope

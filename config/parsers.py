@@ -1,0 +1,82 @@
+"""Request body parsers with Kazoo's leniency.
+
+Kazoo accepts a JSON envelope sent as ``application/x-www-form-urlencoded`` (what ``curl -d``
+sends) and, on some paths, as ``text/plain``; we accept that wherever JSON is accepted.
+Template uploads use ``RawTemplateParser`` instead, where ``text/*`` means "this is a body".
+"""
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+
+def _decode(stream) -> str:
+    raw = stream.read() if stream is not None else b""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"body is not valid UTF-8 around {exc.start}") from None
+
+
+def parse_json_text(text: str):
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{exc.msg} around {exc.pos}") from None
+
+
+class KazooJSONParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return parse_json_text(_decode(stream))
+
+
+class KazooXJSONParser(KazooJSONParser):
+    media_type = "application/x-json"
+
+
+class LenientFormParser(BaseParser):
+    """A form body that holds a JSON envelope is JSON; otherwise a plain query string."""
+
+    media_type = "application/x-www-form-urlencoded"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        text = _decode(stream)
+        if text.lstrip().startswith(("{", "[")):
+            return parse_json_text(text)
+        return {key: values[-1] for key, values in parse_qs(text).items()}
+
+
+class LenientTextParser(BaseParser):
+    """``text/plain`` carrying a JSON envelope (the seed's curl examples send that)."""
+
+    media_type = "text/plain"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return parse_json_text(_decode(stream))
+
+
+@dataclass(frozen=True)
+class RawTemplate:
+    """An uploaded template body: its media type without parameters and its source."""
+
+    content_type: str
+    source: str
+
+
+class RawTemplateParser(BaseParser):
+    media_type = "text/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        content_type = (media_type or "").split(";", 1)[0].strip().lower()
+        return RawTemplate(content_type=content_type, source=_decode(stream))
+
+
+ENVELOPE_PARSERS = [KazooJSONParser, KazooXJSONParser, LenientFormParser, LenientTextParser]
+TEMPLATE_UPLOAD_PARSERS = [KazooJSONParser, KazooXJSONParser, RawTemplateParser]
