@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts.authentication import Principal
 from accounts.models import Account
 from accounts.tenancy import authorize, load_account
+from config.envelope import EnvelopeJSONRenderer
 from config.errors import forbidden
 from config.parsers import ENVELOPE_PARSERS
 
@@ -25,6 +26,13 @@ class KazooView(APIView):
         super().initial(request, *args, **kwargs)  # negotiation, authentication, throttles
         if not hasattr(self, request.method.lower()):
             raise MethodNotAllowed(request.method)
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        if getattr(response, "kazoo_error", False):
+            # Errors are JSON envelopes even when the client negotiated a raw template body.
+            request.accepted_renderer = EnvelopeJSONRenderer()
+            request.accepted_media_type = EnvelopeJSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
     def principal(self) -> Principal:

@@ -71,12 +71,22 @@ class RawTemplate:
 
 
 class RawTemplateParser(BaseParser):
-    media_type = "text/*"
+    media_type = "text/html"
 
     def parse(self, stream, media_type=None, parser_context=None):
         content_type = (media_type or "").split(";", 1)[0].strip().lower()
         return RawTemplate(content_type=content_type, source=_decode(stream))
 
 
+class RawPlainTemplateParser(RawTemplateParser):
+    media_type = "text/plain"
+
+
 ENVELOPE_PARSERS = [KazooJSONParser, KazooXJSONParser, LenientFormParser, LenientTextParser]
-TEMPLATE_UPLOAD_PARSERS = [KazooJSONParser, KazooXJSONParser, RawTemplateParser]
+TEMPLATE_UPLOAD_PARSERS = [
+    KazooJSONParser,
+    KazooXJSONParser,
+    LenientFormParser,
+    RawTemplateParser,
+    RawPlainTemplateParser,
+]

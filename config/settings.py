@@ -166,6 +166,13 @@ DELIVERY_STALE_AFTER = env_float("DELIVERY_STALE_AFTER", 120.0, minimum=1)
 DELIVERY_EMBEDDED_THREADS = env_int("DELIVERY_EMBEDDED_THREADS", 4, minimum=1)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+DELIVERY_MODE = env_str("DELIVERY_MODE", "celery" if CELERY_BROKER_URL else "embedded")
+if DELIVERY_MODE not in ("celery", "embedded", "inline"):
+    raise ImproperlyConfigured("DELIVERY_MODE must be celery, embedded or inline")
+if DELIVERY_MODE == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("DELIVERY_MODE=celery needs CELERY_BROKER_URL")
+DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 15.0, minimum=0.05)
+DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -173,7 +180,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stalled-deliveries": {"task": "smtplog.tasks.sweep", "schedule": 30.0},
+    "sweep-stalled-deliveries": {
+        "task": "smtplog.tasks.sweep",
+        "schedule": DELIVERY_SWEEP_INTERVAL,
+    },
 }
 
 # --- Security (production) ------------------------------------------------------------------

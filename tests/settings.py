@@ -8,3 +8,4 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "100000/minute", "token": "100000/minute"}  # noqa: F405
+DELIVERY_MODE = "inline"

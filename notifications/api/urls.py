@@ -1,0 +1,13 @@
+from django.urls import path
+
+from notifications.api import views
+
+urlpatterns = [
+    path("notifications", views.SystemNotificationsView.as_view()),
+    path("notifications/<str:notification_id>", views.SystemNotificationView.as_view()),
+    path("accounts/<str:account_id>/notifications", views.AccountNotificationsView.as_view()),
+    path(
+        "accounts/<str:account_id>/notifications/<str:notification_id>",
+        views.AccountNotificationView.as_view(),
+    ),
+]
