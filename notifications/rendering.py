@@ -1,20 +1,17 @@
 """Mustache rendering of notification templates; the only module that imports chevron.
 
-Contracts (SPEC §5):
+Contracts (SPEC §5): html ``{{x}}`` escapes ``& < > " '`` while ``{{{x}}}``/``{{& x}}``
+stay raw; text bodies and subjects are never HTML-escaped; a subject is one line;
+unknown macros render empty; partials are a syntax error and nothing reads a file;
+each distinct source is tokenized once (bounded LRU) and renders reuse the tokens.
 
-* ``{{x}}`` in html bodies escapes ``& < > " '``; ``{{{x}}}`` and ``{{& x}}`` stay raw.
-  Text bodies and subjects are never HTML-escaped.
-* A rendered subject is exactly one line, so it can never start an e-mail header.
-* Unknown macros render empty.  Partials are a syntax error; nothing reads a file.
-* Each distinct source is tokenized once (bounded LRU); renders reuse the token list.
-
-How html escaping works without patching chevron: at tokenize time every escaped
-``variable`` token becomes a ``no escape`` token, and the data is wrapped in views
-(:class:`_Escaped`, :class:`_Value`, :class:`_List`) that hand chevron already-escaped
-strings while keeping sections, lists and truthiness intact.  Raw tags are rewritten
-to look up ``_RAW``, a key no template can spell, which yields the unescaped value.
-Views raise ``KeyError`` for unknown keys, so chevron never falls back to ``getattr``
-on them (no reaching Python attributes from a template).
+Html escaping without patching chevron: in html token lists every ``variable`` token
+becomes ``no escape`` and the data is wrapped in views (``_Dict``, ``_List``,
+``_Escaped``, ``_Leaf``) that hand chevron strings escaped once, on first lookup,
+while sections, lists and truthiness behave as with plain data.  Raw tags are
+rewritten to look up ``_RAW`` first, a key no template can spell, which leads back to
+the unescaped data.  Views raise ``KeyError`` for unknown keys, so chevron never falls
+back to ``getattr`` on them: templates cannot reach Python attributes.
 """
 
 from __future__ import annotations
@@ -28,17 +25,7 @@ from typing import Any
 import chevron
 import chevron.tokenizer
 
-__all__ = [
-    "TemplateSyntaxError",
-    "macros_to_data",
-    "render_html",
-    "render_subject",
-    "render_text",
-    "validate",
-]
-
 _RAW = "\x00raw"  # lookup key for a raw value; NUL is stripped from template keys
-_escape = html.escape
 _BREAKS = re.compile(r"\s*[\x00-\x1f\x7f\x85\u2028\u2029]+\s*")
 _Token = tuple[str, str]
 
@@ -190,7 +177,7 @@ class _Dict(dict):
         return view
 
     def __str__(self) -> str:
-        return _escape(str(self[_RAW])) if self else ""
+        return html.escape(str(self[_RAW])) if self else ""
 
 
 class _List(list):
@@ -211,7 +198,7 @@ class _List(list):
             raise KeyError(key) from None
 
     def __str__(self) -> str:
-        return _escape(str(self.raw)) if self else ""
+        return html.escape(str(self.raw)) if self else ""
 
 
 def _item(value: Any) -> Any:

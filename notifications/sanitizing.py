@@ -34,45 +34,51 @@ from bleach.sanitizer import Cleaner
 
 __all__ = ["sanitize_html"]
 
-ALLOWED_TAGS = frozenset(
-    "div span p br hr h1 h2 h3 h4 h5 h6 table thead tbody tfoot tr td th caption "
-    "colgroup col a img strong b em i u s small sub sup ul ol li pre code blockquote "
-    "center font".split()
-)
-_COMMON_ATTRIBUTES = (
-    "style align valign width height border cellpadding cellspacing bgcolor colspan "
-    "rowspan role title dir lang".split()
-)
+# fmt: off
+ALLOWED_TAGS = frozenset({
+    "div", "span", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup", "col",
+    "a", "img", "strong", "b", "em", "i", "u", "s", "small", "sub", "sup",
+    "ul", "ol", "li", "pre", "code", "blockquote", "center", "font",
+})
 ALLOWED_ATTRIBUTES = {
-    "*": _COMMON_ATTRIBUTES,
+    "*": ["style", "align", "valign", "width", "height", "border", "cellpadding",
+          "cellspacing", "bgcolor", "colspan", "rowspan", "role", "title", "dir", "lang"],
     "a": ["href", "title", "target", "name"],
     "img": ["src", "alt", "width", "height", "title"],
     "font": ["color", "face", "size"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "cid", "tel"})
 _SIDES = ("top", "right", "bottom", "left")
-ALLOWED_CSS_PROPERTIES = frozenset(
-    "color background-color opacity font font-family font-size font-style font-weight "
-    "font-variant line-height letter-spacing word-spacing text-align text-decoration "
-    "text-transform text-indent white-space word-break word-wrap overflow-wrap direction "
-    "vertical-align display visibility overflow float clear width height min-width "
-    "max-width min-height max-height margin padding border border-color border-style "
-    "border-width border-radius border-collapse border-spacing table-layout caption-side "
-    "empty-cells list-style-type list-style-position mso-line-height-rule "
-    "mso-table-lspace mso-table-rspace mso-hide".split()
-    + [f"{box}-{side}" for box in ("margin", "padding", "border") for side in _SIDES]
-    + [f"border-{side}-{part}" for side in _SIDES for part in ("color", "style", "width")]
-    + [f"border-{v}-{h}-radius" for v in ("top", "bottom") for h in ("left", "right")]
-)
+# No property that takes a URL (background, background-image, list-style-image, ...),
+# no behavior / -moz-binding; values are checked by _EmailCSSSanitizer as well.
+ALLOWED_CSS_PROPERTIES = frozenset({
+    "color", "background-color", "opacity",
+    "font", "font-family", "font-size", "font-style", "font-weight", "font-variant",
+    "line-height", "letter-spacing", "word-spacing", "white-space", "word-break",
+    "word-wrap", "overflow-wrap", "direction", "text-align", "text-decoration",
+    "text-transform", "text-indent", "vertical-align",
+    "display", "visibility", "overflow", "float", "clear",
+    "width", "height", "min-width", "max-width", "min-height", "max-height",
+    "margin", "padding", "border", "border-color", "border-style", "border-width",
+    "border-radius", "border-collapse", "border-spacing",
+    "table-layout", "caption-side", "empty-cells", "list-style-type", "list-style-position",
+    "mso-line-height-rule", "mso-table-lspace", "mso-table-rspace", "mso-hide",
+    *(f"{box}-{side}" for box in ("margin", "padding", "border") for side in _SIDES),
+    *(f"border-{side}-{part}" for side in _SIDES for part in ("color", "style", "width")),
+    *(f"border-{v}-{h}-radius" for v in ("top", "bottom") for h in ("left", "right")),
+})
 _CSS_FUNCTIONS = frozenset({"rgb", "rgba", "hsl", "hsla"})
-_CSS_TOKENS = frozenset(
-    {"whitespace", "literal", "ident", "hash", "string", "number", "percentage", "dimension"}
-)
+_CSS_TOKENS = frozenset({
+    "whitespace", "literal", "ident", "hash", "string", "number", "percentage", "dimension",
+})
 # Removed together with everything inside them (bleach alone would keep their text).
-_DROP_WITH_CONTENT = frozenset(
-    "script style template iframe frame frameset object embed applet noscript noembed "
-    "noframes svg math textarea select title xmp".split()
-)
+_DROP_WITH_CONTENT = frozenset({
+    "script", "style", "template", "iframe", "frame", "frameset", "object", "embed",
+    "applet", "noscript", "noembed", "noframes", "svg", "math", "textarea", "select",
+    "title", "xmp",
+})
+# fmt: on
 
 _KEY = r"\s*[\w.\-]+\s*"
 _MUSTACHE = re.compile(
@@ -83,7 +89,7 @@ _MUSTACHE = re.compile(
 # Markup in which a placeholder is inside a tag; unterminated quotes run to the end
 # (as in HTML), which also keeps the scan linear.
 _MARKUP = re.compile(
-    r"<!--.*?(?:-->|\Z)"
+    r"<!--(?:-?>|.*?(?:--!?>|\Z))"
     r"|<[!?][^>]*>?"
     r"|</?[A-Za-z][^\s/>]*(?:[^>\"'=]|=\s*\"[^\"]*\"?|=\s*'[^']*'?|[=\"'])*>?",
     re.S,
@@ -205,10 +211,14 @@ def sanitize_html(source: str) -> str:
 
 
 def _comment_text_words(text: str, word: re.Pattern[str]) -> str:
-    """Turn placeholder words that sit in text (not inside a tag) into comments."""
+    """Turn placeholder words that sit in text (not inside a tag) into comments;
+    drop those inside HTML comments (``<!--{{x}}-->`` must not come back as text)."""
     pieces, position = [], 0
     for markup in _MARKUP.finditer(text):
-        pieces += (word.sub(r"<!--\g<0>-->", text[position : markup.start()]), markup[0])
+        inside = markup[0]
+        if inside.startswith("<!--"):
+            inside = word.sub("", inside)
+        pieces += (word.sub(r"<!--\g<0>-->", text[position : markup.start()]), inside)
         position = markup.end()
     pieces.append(word.sub(r"<!--\g<0>-->", text[position:]))
     return "".join(pieces)

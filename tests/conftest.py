@@ -119,3 +119,19 @@ def world(db) -> World:
 @pytest.fixture
 def anon() -> Api:
     return Api()
+
+
+@pytest.fixture
+def mail_sink(settings):
+    """A real SMTP server on a free port; delivery is pointed at it."""
+    from smtplog.sink import MailSink
+
+    with MailSink() as sink:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+        yield sink
+
+
+@pytest.fixture
+def live_world(transactional_db) -> World:
+    """The world in committed transactions, so on-commit delivery actually runs."""
+    return build_world()

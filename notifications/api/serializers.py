@@ -66,3 +66,27 @@ def list_entry(row: NotificationTemplate, macros: dict) -> dict:
         if key in row.document:
             entry[key] = row.document[key]
     return entry
+
+
+SEND_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "macros": {"type": "object"},
+        "to": _RECIPIENTS,
+        "cc": _RECIPIENTS,
+        "bcc": _RECIPIENTS,
+        "reply_to": {"type": "string", "format": "email"},
+        "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255},
+    },
+}
+
+PREVIEW_SCHEMA = {
+    **NOTIFICATION_SCHEMA,
+    "properties": {
+        **NOTIFICATION_SCHEMA["properties"],
+        "html": {"type": "string"},
+        "plain": {"type": "string"},
+        "macros": {"type": "object"},
+        "send": {"type": "boolean"},
+    },
+}

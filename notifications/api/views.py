@@ -9,11 +9,11 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from accounts.permissions import AccountScopedView, SystemView
-from config.errors import KazooError, ValidationFailed, field_error, required_error
+from config.errors import KazooError, ValidationFailed, field_error, forbidden, required_error
 from config.parsers import TEMPLATE_UPLOAD_PARSERS, RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
-from notifications import editing
+from notifications import editing, services
 from notifications.api.renderers import (
     DeferredNotAcceptableNegotiation,
     HTMLBodyRenderer,
@@ -22,7 +22,9 @@ from notifications.api.renderers import (
 )
 from notifications.api.serializers import (
     NOTIFICATION_SCHEMA,
+    PREVIEW_SCHEMA,
     RESERVED_IDS,
+    SEND_SCHEMA,
     list_entry,
     resolved_data,
     storable,
@@ -196,3 +198,62 @@ class SystemNotificationView(NotificationDocument, SystemView):
 class AccountNotificationView(NotificationDocument, AccountScopedView):
     def scope(self) -> Account:
         return self.account
+
+
+def _preview_wants_delivery(request: Request, data: dict) -> bool:
+    flag = request.query_params.get("send", data.get("send", True))
+    return str(flag).lower() not in ("false", "0", "no")
+
+
+class NotificationPreview:
+    """``POST /notifications/{id}/preview``: render with sample data; mail it unless send=false."""
+
+    def scope_for_preview(self) -> Account:
+        raise NotImplementedError
+
+    def post(self, request: Request, notification_id: str, **kwargs) -> Response:
+        data = payload(request)
+        deliver = _preview_wants_delivery(request, data)
+        if deliver:
+            validate(PREVIEW_SCHEMA, data)
+        else:
+            validate({**PREVIEW_SCHEMA, "required": []}, data)
+        rendered = services.preview(
+            self.scope_for_preview(), notification_id, data, deliver=deliver
+        )
+        if deliver:
+            return Response("Notification processing")
+        return Response({"subject": rendered.subject, **rendered.bodies})
+
+
+class SystemPreviewView(NotificationPreview, SystemView):
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        if not self.principal.is_superduper:
+            raise forbidden()
+
+    def scope_for_preview(self) -> Account:
+        return self.principal.account
+
+
+class AccountPreviewView(NotificationPreview, AccountScopedView):
+    def scope_for_preview(self) -> Account:
+        return self.account
+
+
+class SendView(AccountScopedView):
+    """``POST /v2/accounts/{A}/notifications/{id}/send`` (extension): queue one delivery."""
+
+    def post(self, request: Request, account_id: str, notification_id: str) -> Response:
+        data = payload(request)
+        validate(SEND_SCHEMA, data)
+        outcome = services.send(
+            self.account,
+            notification_id,
+            macros=data.get("macros"),
+            addresses={name: data[name] for name in ("to", "cc", "bcc") if name in data},
+            reply_to=data.get("reply_to"),
+            idempotency_key=data.get("idempotency_key"),
+        )
+        status = 200 if outcome.status == "disabled" else 202
+        return Response(outcome.as_data(), status=status)

@@ -1,0 +1,203 @@
+"""Sending and previewing notifications: render before queueing, then hand rows to workers.
+
+``send`` is how other services trigger a notification (the send API calls it too);
+``preview`` renders a template with sample data for an editor and optionally mails it.
+The rows written here are the whole unit of work: workers only send what they contain.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.timezone import now
+
+from accounts.models import Account
+from config.errors import field_error
+from notifications import recipients, rendering, sanitizing
+from notifications.editing import missing
+from notifications.macros import base_data
+from notifications.models import HTML, PLAIN
+from notifications.resolution import Resolved, resolve
+from notifications.system_templates import deep_merge, sample_data
+from smtplog.models import SmtpLog, Status
+from smtplog.queue import enqueue_on_commit
+
+
+@dataclass
+class Rendered:
+    subject: str
+    bodies: dict[str, str]
+
+
+@dataclass
+class SendOutcome:
+    status: str  # "queued" or "disabled"
+    log_ids: list[str] = field(default_factory=list)
+    invalid_addresses: list[str] = field(default_factory=list)
+
+    def as_data(self) -> dict:
+        data: dict = {"status": self.status}
+        if self.status != "disabled":
+            data["log_ids"] = self.log_ids
+            data["invalid_addresses"] = self.invalid_addresses
+        return data
+
+
+def render(subject: str, bodies: dict[str, str], data: dict) -> Rendered:
+    rendered = {}
+    if HTML in bodies:
+        rendered[HTML] = rendering.render_html(bodies[HTML], data)
+    if PLAIN in bodies:
+        rendered[PLAIN] = rendering.render_text(bodies[PLAIN], data)
+    return Rendered(subject=rendering.render_subject(subject, data), bodies=rendered)
+
+
+def _sources(resolved: Resolved) -> dict[str, str]:
+    return {content_type: body.source for content_type, body in resolved.bodies.items()}
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"
+
+
+def new_log(
+    account: Account,
+    template_id: str,
+    document: dict,
+    rendered: Rendered,
+    to: recipients.Recipients,
+    macros: dict,
+    **extra,
+) -> SmtpLog:
+    """An unsaved queued log row holding exactly what will be sent."""
+    emails = {"from": document["from"], "to": to.to, "cc": to.cc, "bcc": to.bcc}
+    if document.get("reply_to"):
+        emails["reply_to"] = document["reply_to"]
+    row = SmtpLog(
+        account=account,
+        template_id=template_id,
+        subject=rendered.subject,
+        rendered_templates=rendered.bodies,
+        emails=emails,
+        recipients=" ".join([*to.to, *to.cc, *to.bcc]),
+        macros=macros,
+        invalid_addresses=to.invalid,
+        created=now(),
+        **extra,
+    )
+    row.message_id = f"<{row.id}@{_domain(document['from'])}>"
+    row.headers = {"List-Unsubscribe": f"<mailto:{document['from']}?subject=unsubscribe>"}
+    if to.empty:
+        row.status, row.error, row.finished_at = Status.FAILED, "no valid recipients", row.created
+    return row
+
+
+def send(
+    account: Account,
+    template_id: str,
+    macros: dict | None = None,
+    addresses: dict | None = None,
+    reply_to: str | None = None,
+    idempotency_key: str | None = None,
+) -> SendOutcome:
+    """Render ``template_id`` for ``account`` and queue one delivery (SPEC §4.10)."""
+    if idempotency_key:
+        previous = _previous_outcome(account, idempotency_key)
+        if previous is not None:
+            return previous
+    resolved = resolve(account, template_id, with_source=True)
+    if resolved is None:
+        raise missing(template_id)
+    document = dict(resolved.row.document)
+    if document.get("enabled", True) is False:
+        return SendOutcome(status="disabled")
+    if reply_to:
+        document["reply_to"] = reply_to
+    data = deep_merge(base_data(account), rendering.macros_to_data(macros or {}))
+    rendered = render(document["subject"], _sources(resolved), data)
+    to = recipients.resolve(document, addresses or {}, account)
+    row = new_log(
+        account,
+        template_id,
+        document,
+        rendered,
+        to,
+        data,
+        template_account_id=resolved.template_account_id,
+        idempotency_key=idempotency_key or None,
+    )
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+            if row.status == Status.QUEUED:
+                enqueue_on_commit([row.pk])
+    except IntegrityError:
+        previous = _previous_outcome(account, idempotency_key) if idempotency_key else None
+        if previous is None:
+            raise
+        return previous
+    return SendOutcome(status="queued", log_ids=[row.pk], invalid_addresses=to.invalid)
+
+
+def _previous_outcome(account: Account, idempotency_key: str) -> SendOutcome | None:
+    row = SmtpLog.objects.filter(account=account, idempotency_key=idempotency_key).first()
+    if row is None:
+        return None
+    return SendOutcome(status="queued", log_ids=[row.pk], invalid_addresses=row.invalid_addresses)
+
+
+def decode_html(value: str) -> str:
+    """Preview html arrives base64-encoded; a value that is not base64 is used as is."""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _checked(content_type: str, source: str) -> str:
+    try:
+        rendering.validate(source)
+    except rendering.TemplateSyntaxError as exc:
+        raise field_error(
+            content_type, "invalid_template", f"Failed to compile template: {exc}"
+        ) from None
+    return sanitizing.sanitize_html(source) if content_type == HTML else source
+
+
+def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]]:
+    """Supplied subject/html/plain, each falling back to the effective stored one."""
+    sources = _sources(resolved)
+    if isinstance(data.get("html"), str):
+        sources[HTML] = _checked("html", decode_html(data["html"]))
+    if isinstance(data.get("plain"), str):
+        sources[PLAIN] = _checked("plain", data["plain"])
+    subject = data.get("subject") or resolved.row.document.get("subject", "")
+    return subject, sources
+
+
+def preview(account: Account, template_id: str, data: dict, *, deliver: bool) -> Rendered:
+    """Render ``template_id`` as ``data`` overrides it, with sample macros; maybe mail it."""
+    resolved = resolve(account, template_id, with_source=True)
+    if resolved is None:
+        raise missing(template_id)
+    subject, sources = preview_sources(resolved, data)
+    macros = data.get("macros") if isinstance(data.get("macros"), dict) else {}
+    sample = deep_merge(sample_data(template_id), base_data(account))
+    values = deep_merge(sample, rendering.macros_to_data(macros))
+    rendered = render(subject, sources, values)
+    if deliver:
+        document = {"from": data["from"], "reply_to": data.get("reply_to")}
+        # In a preview only the request's own addresses count (reference §3.10).
+        specified = {
+            name: {"type": "specified", **data[name]}
+            for name in ("to", "cc", "bcc")
+            if isinstance(data.get(name), dict)
+        }
+        to = recipients.resolve(specified, {}, account)
+        row = new_log(account, template_id, document, rendered, to, values)
+        with transaction.atomic():
+            row.save(force_insert=True)
+            if row.status == Status.QUEUED:
+                enqueue_on_commit([row.pk])
+    return rendered
