@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "smtplog.tasks.sweep",
         "schedule": DELIVERY_SWEEP_INTERVAL,
     },
+    "resume-broadcasts": {
+        "task": "notifications.tasks.resume_broadcasts",
+        "schedule": DELIVERY_SWEEP_INTERVAL,
+    },
 }
 
 # --- Security (production) ------------------------------------------------------------------

@@ -16,3 +16,10 @@ class NotificationsConfig(AppConfig):
         # ``migrate`` (and test database set-up) loads the shipped catalogue; rows edited
         # through the API are left alone (see system_templates.sync_system_templates).
         post_migrate.connect(_load_system_templates, sender=self)
+
+        from django.conf import settings
+
+        from config import background
+        from notifications.broadcasts import resume_unfinished
+
+        background.register_periodic(resume_unfinished, settings.DELIVERY_SWEEP_INTERVAL)

@@ -61,15 +61,21 @@ def replace(account: Account | None, template_id: str, document: dict) -> Notifi
     return row
 
 
-def clean_body(content_type: str, source: str) -> str:
-    """Reject invalid Mustache (400 with the parser's message); sanitize html bodies."""
-    try:
-        rendering.validate(source)
-    except rendering.TemplateSyntaxError as exc:
-        raise field_error(
-            content_type, "invalid_template", f"Failed to compile template: {exc}"
-        ) from None
-    return sanitizing.sanitize_html(source) if content_type == HTML else source
+def clean_body(content_type: str, source: str, field: str | None = None) -> str:
+    """Reject invalid Mustache (400 with the parser's message); sanitize html bodies.
+
+    The sanitized result is validated again: removing markup (a comment holding a section
+    tag, say) could unbalance a template that was valid as sent.
+    """
+    cleaned = sanitizing.sanitize_html(source) if content_type == HTML else source
+    for candidate in (source, cleaned):
+        try:
+            rendering.validate(candidate)
+        except rendering.TemplateSyntaxError as exc:
+            raise field_error(
+                field or content_type, "invalid_template", f"Failed to compile template: {exc}"
+            ) from None
+    return cleaned
 
 
 def upload_body(account: Account | None, template_id: str, content_type: str, source: str) -> None:

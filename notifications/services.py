@@ -13,9 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
 from accounts.models import Account
-from config.errors import field_error
-from notifications import recipients, rendering, sanitizing
-from notifications.editing import missing
+from notifications import recipients, rendering
+from notifications.editing import clean_body, missing
 from notifications.macros import base_data
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
@@ -155,23 +154,13 @@ def decode_html(value: str) -> str:
         return value
 
 
-def _checked(content_type: str, source: str) -> str:
-    try:
-        rendering.validate(source)
-    except rendering.TemplateSyntaxError as exc:
-        raise field_error(
-            content_type, "invalid_template", f"Failed to compile template: {exc}"
-        ) from None
-    return sanitizing.sanitize_html(source) if content_type == HTML else source
-
-
 def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]]:
     """Supplied subject/html/plain, each falling back to the effective stored one."""
     sources = _sources(resolved)
     if isinstance(data.get("html"), str):
-        sources[HTML] = _checked("html", decode_html(data["html"]))
+        sources[HTML] = clean_body(HTML, decode_html(data["html"]), "html")
     if isinstance(data.get("plain"), str):
-        sources[PLAIN] = _checked("plain", data["plain"])
+        sources[PLAIN] = clean_body(PLAIN, data["plain"], "plain")
     subject = data.get("subject") or resolved.row.document.get("subject", "")
     return subject, sources
 

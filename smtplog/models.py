@@ -32,7 +32,13 @@ class Broadcast(models.Model):
     recipients = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     request = models.JSONField(default=dict)
-    finished_fanout = models.BooleanField(default=False)
+    # Fan-out progress: users are processed in id order; ``cursor`` is the last one done.
+    # A worker holds the fan-out through ``owner`` and refreshes ``heartbeat`` per batch,
+    # so a crashed fan-out is resumed exactly where it stopped, by exactly one worker.
+    cursor = models.CharField(max_length=32, blank=True, default="")
+    owner = models.CharField(max_length=32, blank=True, default="")
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"broadcast {self.id}"

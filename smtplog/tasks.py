@@ -17,6 +17,7 @@ def sweep() -> int:
 
 
 @worker_ready.connect
-def _sweep_when_a_worker_starts(**kwargs) -> None:
+def _sweep_when_a_worker_starts(sender=None, **kwargs) -> None:
     # A restarted worker picks up what its predecessor left behind.
     sweep.delay()
+    sender.app.send_task("notifications.tasks.resume_broadcasts")

@@ -306,7 +306,7 @@ def test_preview_macros_override_sample_data(live_world):
 
 
 def test_preview_sends_supplied_parts_and_logs_it(live_world, mail_sink):
-    html = base64.b64encode("<p>Preview {{user.first_name}}</p>".encode()).decode()
+    html = base64.b64encode(b"<p>Preview {{user.first_name}}</p>").decode()
     response = live_world.api("C1_admin").post(
         preview_path(live_world),
         {

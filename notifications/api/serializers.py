@@ -90,3 +90,26 @@ PREVIEW_SCHEMA = {
         "send": {"type": "boolean"},
     },
 }
+
+CUSTOMER_UPDATE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "recipient_id": {"type": "string"},
+        "include_descendants": {"type": "boolean"},
+        "user_type": {"type": "string", "minLength": 1},
+        "subject": {"type": "string", "minLength": 1, "maxLength": 200},
+        "from": {"type": "string", "format": "email"},
+        "reply_to": {"type": "string", "format": "email"},
+        "html": {"type": "string"},
+        "plain": {"type": "string"},
+    },
+}
+
+
+def broadcast_data(broadcast) -> dict:
+    return {
+        "broadcast_id": broadcast.id,
+        "accounts": broadcast.accounts,
+        "recipients": broadcast.recipients,
+        "skipped": broadcast.skipped,
+    }

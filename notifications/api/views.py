@@ -9,11 +9,19 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from accounts.permissions import AccountScopedView, SystemView
-from config.errors import KazooError, ValidationFailed, field_error, forbidden, required_error
+from config.errors import (
+    KazooError,
+    ValidationFailed,
+    bad_identifier,
+    field_error,
+    forbidden,
+    required_error,
+)
+from config.ids import to_gregorian
 from config.parsers import TEMPLATE_UPLOAD_PARSERS, RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
-from notifications import editing, services
+from notifications import broadcasts, editing, services
 from notifications.api.renderers import (
     DeferredNotAcceptableNegotiation,
     HTMLBodyRenderer,
@@ -21,10 +29,12 @@ from notifications.api.renderers import (
     TemplateBodyRenderer,
 )
 from notifications.api.serializers import (
+    CUSTOMER_UPDATE_SCHEMA,
     NOTIFICATION_SCHEMA,
     PREVIEW_SCHEMA,
     RESERVED_IDS,
     SEND_SCHEMA,
+    broadcast_data,
     list_entry,
     resolved_data,
     storable,
@@ -32,6 +42,7 @@ from notifications.api.serializers import (
 )
 from notifications.models import BODY_TYPES, NotificationTemplate
 from notifications.system_templates import fallback_macros
+from smtplog.models import Broadcast
 
 _EXTENSIONS = {"text/html": "html", "text/plain": "txt"}
 
@@ -257,3 +268,44 @@ class SendView(AccountScopedView):
         )
         status = 200 if outcome.status == "disabled" else 202
         return Response(outcome.as_data(), status=status)
+
+
+class CustomerUpdateMessage:
+    """``POST .../notifications/customer_update/message``: broadcast to customer accounts."""
+
+    def sender(self) -> Account:
+        raise NotImplementedError
+
+    def post(self, request: Request, **kwargs) -> Response:
+        data = payload(request)
+        validate(CUSTOMER_UPDATE_SCHEMA, data)
+        return Response(broadcast_data(broadcasts.start(self.sender(), data)))
+
+
+class AccountCustomerUpdateView(CustomerUpdateMessage, AccountScopedView):
+    def sender(self) -> Account:
+        return self.account
+
+
+class SystemCustomerUpdateView(CustomerUpdateMessage, SystemView):
+    """The system path: superduper only, the sender is the caller's (master) account."""
+
+    def sender(self) -> Account:
+        return self.principal.account
+
+
+class BroadcastView(AccountScopedView):
+    """``GET .../customer_update/message/{id}`` (extension): a broadcast and its progress."""
+
+    def get(self, request: Request, account_id: str, broadcast_id: str) -> Response:
+        broadcast = Broadcast.objects.filter(account=self.account, pk=broadcast_id).first()
+        if broadcast is None:
+            raise bad_identifier(broadcast_id)
+        return Response(
+            {
+                **broadcast_data(broadcast),
+                "created": to_gregorian(broadcast.created),
+                "fanout_complete": broadcast.finished is not None,
+                "status": broadcasts.status_counts(broadcast),
+            }
+        )
