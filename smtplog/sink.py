@@ -11,6 +11,7 @@ Run it in the foreground with ``python -m smtplog.sink --port 1025 --maildir var
 from __future__ import annotations
 
 import argparse
+import asyncio
 import email
 import email.policy
 import itertools
@@ -52,6 +53,9 @@ class _Handler:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        stall = self.sink._take_stall()
+        if stall:
+            await asyncio.sleep(stall)
         refusal = self.sink._refusal(address)
         if refusal:
             return refusal
@@ -78,6 +82,7 @@ class MailSink:
         self._messages: list[ReceivedMessage] = []
         self._fail: list[str] = []  # replies for the next DATA commands
         self._refused: dict[str, str] = {}  # lower-cased address -> reply
+        self._stalls: list[float] = []  # seconds to hang in the next RCPT commands
         self._counter = itertools.count(1)
         self._controller: Controller | None = None
 
@@ -131,6 +136,7 @@ class MailSink:
             self._messages.clear()
             self._fail.clear()
             self._refused.clear()
+            self._stalls.clear()
 
     # -------------------------------------------------------- fault injection
 
@@ -148,7 +154,20 @@ class MailSink:
         with self._cond:
             self._refused[address.lower()] = f"{code} {message}"
 
+    def stall_next_rcpt(self, seconds: float, n: int = 1) -> None:
+        """Hang for ``seconds`` before answering the next ``n`` RCPT commands.
+
+        A client killed while it waits has not sent DATA, so nothing was delivered —
+        the situation of a worker dying mid-send.
+        """
+        with self._cond:
+            self._stalls.extend([seconds] * n)
+
     # ------------------------------------------------------------- internals
+
+    def _take_stall(self) -> float:
+        with self._cond:
+            return self._stalls.pop(0) if self._stalls else 0.0
 
     def _refusal(self, address: str) -> str | None:
         with self._cond:
