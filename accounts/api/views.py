@@ -2,7 +2,6 @@
 
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import services
 from accounts.api.serializers import (
@@ -20,17 +19,9 @@ from accounts.permissions import AccountScopedView, KazooView
 from accounts.tenancy import descendants, reseller_of
 from config.errors import bad_identifier, forbidden
 from config.pagination import paginate
+from config.throttling import AuthRateThrottle
 from config.requests import payload
 from config.validation import validate
-
-
-class AuthRateThrottle(SimpleRateThrottle):
-    """Per client IP, for the endpoints that accept secrets."""
-
-    scope = "auth"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
