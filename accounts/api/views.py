@@ -19,8 +19,8 @@ from accounts.permissions import AccountScopedView, KazooView
 from accounts.tenancy import descendants, reseller_of
 from config.errors import bad_identifier, forbidden
 from config.pagination import paginate
-from config.throttling import AuthRateThrottle
 from config.requests import payload
+from config.throttling import AuthRateThrottle
 from config.validation import validate
 
 
