@@ -75,6 +75,8 @@ class SmtpLog(models.Model):
     )
 
     class Meta:
+        verbose_name = "SMTP log entry"
+        verbose_name_plural = "SMTP log"
         ordering = ["-created", "-id"]
         indexes = [
             models.Index(fields=["account", "-created", "-id"], name="smtplog_account_created"),
