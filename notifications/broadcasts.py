@@ -73,14 +73,15 @@ def _check_targets(sender: Account, spec: dict) -> None:
             cause=recipient_id,
         )
     user_type = spec.get("user_type") or ADMINS_ONLY
-    if user_type not in (ADMINS_ONLY, ALL_USERS):
-        if not (is_hex_id(user_type) and target_users(sender, spec).exists()):
-            raise field_error(
-                "user_type",
-                "not_found",
-                "user_type must be admins_only, all_users or the id of a target user",
-                cause=user_type,
-            )
+    if user_type not in (ADMINS_ONLY, ALL_USERS) and not (
+        is_hex_id(user_type) and target_users(sender, spec).exists()
+    ):
+        raise field_error(
+            "user_type",
+            "not_found",
+            "user_type must be admins_only, all_users or the id of a target user",
+            cause=user_type,
+        )
 
 
 def message_for(sender: Account, spec: dict) -> Message:
