@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils.timezone import now
 
+from config.ids import new_id
 from smtplog.models import SmtpLog, Status
 from smtplog.transport import DeliveryError, Email, SmtpSettings, SmtpTransport
 
@@ -58,14 +59,19 @@ def backoff(attempts: int) -> float:
     return min(delay, settings.DELIVERY_RETRY_CAP)
 
 
-def claim(log_id: str) -> SmtpLog | None:
-    moment = now()
-    won = (
-        SmtpLog.objects.filter(pk=log_id, status=Status.QUEUED)
-        .filter(Q(next_attempt__isnull=True) | Q(next_attempt__lte=moment))
-        .update(status=Status.SENDING, claimed_at=moment, attempts=F("attempts") + 1)
+def claim(log_ids: list[str]) -> list[SmtpLog]:
+    """Atomically take the due, queued rows among ``log_ids``; returns the rows won.
+
+    One conditional UPDATE marks them with a fresh claim token, one SELECT reads them
+    back: two queries per batch, whatever its size, and no row is ever won twice.
+    """
+    moment, token = now(), new_id()
+    SmtpLog.objects.filter(pk__in=log_ids, status=Status.QUEUED).filter(
+        Q(next_attempt__isnull=True) | Q(next_attempt__lte=moment)
+    ).update(
+        status=Status.SENDING, claimed_at=moment, claim_token=token, attempts=F("attempts") + 1
     )
-    return SmtpLog.objects.filter(pk=log_id).first() if won else None
+    return list(SmtpLog.objects.filter(claim_token=token, status=Status.SENDING))
 
 
 def as_email(row: SmtpLog) -> Email:
@@ -84,11 +90,8 @@ def as_email(row: SmtpLog) -> Email:
     )
 
 
-def deliver(log_id: str) -> Retry | None:
-    """Claim and send one row; returns a ``Retry`` when it should be tried again later."""
-    row = claim(log_id)
-    if row is None:
-        return None  # already taken, done, or not due yet
+def send_claimed(row: SmtpLog) -> Retry | None:
+    """Send one claimed row and record the outcome; a ``Retry`` if it should be tried later."""
     try:
         result = transport().send(as_email(row))
     except DeliveryError as exc:
@@ -117,9 +120,10 @@ def _record_failure(row: SmtpLog, exc: DeliveryError) -> Retry | None:
 
 
 def deliver_many(log_ids: list[str]) -> list[Retry]:
+    """Claim and send a batch of rows over this thread's connection."""
     retries = []
-    for log_id in log_ids:
-        retry = deliver(log_id)
+    for row in claim(list(log_ids)):
+        retry = send_claimed(row)
         if retry is not None:
             retries.append(retry)
     return retries

@@ -66,6 +66,7 @@ class SmtpLog(models.Model):
     created = models.DateTimeField(default=now)
     next_attempt = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, default="", db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     # NULL when unused, so the per-account unique constraint ignores it.
