@@ -9,12 +9,19 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
+from config.errors import KazooError
+from config.middleware import too_large_data
+
 
 def _decode(stream) -> str:
-    raw = stream.read() if stream is not None else b""
+    limit = settings.MAX_UPLOAD_SIZE
+    raw = stream.read(limit + 1) if stream is not None else b""
+    if len(raw) > limit:  # a chunked body has no Content-Length for the middleware to check
+        raise KazooError(413, "validation error", too_large_data())
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

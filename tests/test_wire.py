@@ -139,3 +139,14 @@ def test_invalid_page_size_is_rejected(world, size):
     response = world.api("R_admin").get(f"/v2/accounts/{world.id('R')}/children?page_size={size}")
     assert response.status_code == 404
     assert response.json()["message"] == "faulty_request"
+
+
+def test_parsers_refuse_to_read_more_than_8mb():
+    import io
+
+    from config.errors import KazooError
+    from config.parsers import KazooJSONParser
+
+    with pytest.raises(KazooError) as error:
+        KazooJSONParser().parse(io.BytesIO(b"x" * 8_000_001))
+    assert error.value.status_code == 413
