@@ -41,12 +41,23 @@ class RequestIdMiddleware:
 
 
 class RequestBodyMiddleware:
-    """Answer Kazoo's 413 before an oversized body is read; a body without a type is JSON."""
+    """Answer Kazoo's 413 before an oversized body is read; a body without a type is JSON.
+
+    Also refuse NUL bytes in the URL before a view hands them to the database: PostgreSQL
+    text cannot hold one, so ``/users/%00`` would otherwise be a 500 rather than a 404.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            return error_response(request, 404, "not_found", {"message": "not found"})
+        if (nul_parameter := _nul_query_parameter(request)) is not None:
+            message = "NUL (\\u0000) characters are not allowed"
+            return error_response(
+                request, 400, "validation error", {nul_parameter: {"invalid": {"message": message}}}
+            )
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -56,6 +67,14 @@ class RequestBodyMiddleware:
         if length and not request.META.get("CONTENT_TYPE"):
             request.META["CONTENT_TYPE"] = "application/json"
         return self.get_response(request)
+
+
+def _nul_query_parameter(request: HttpRequest) -> str | None:
+    """The first query parameter whose name or value holds a NUL byte, if any."""
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name
+    return None
 
 
 def too_large_data() -> dict:

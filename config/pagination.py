@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 
 from config.errors import KazooError
+from config.parsers import unstorable
 
 
 def encode_key(values: Sequence[Any]) -> str:
@@ -22,13 +23,28 @@ def encode_key(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _is_key_value(value: Any) -> bool:
+    """What an ordering column can be compared with (never None: SQL has no ``> NULL``)."""
+    if isinstance(value, str):
+        return unstorable(value) is None
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def decode_key(token: str) -> list[Any]:
+    """Our token's values; anything that is not a token of ours is a raw key, as in Kazoo."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         values = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         return [token]
-    return values if isinstance(values, list) else [values]
+    values = values if isinstance(values, list) else [values]
+    if not values or not all(_is_key_value(value) for value in values):
+        return [token]
+    return values
+
+
+# More rows than any page will hold; larger sizes would overflow the database's LIMIT.
+MAX_PAGE_SIZE = 1_000_000_000
 
 
 def page_size(request: Request, default: int) -> int:
@@ -41,7 +57,7 @@ def page_size(request: Request, default: int) -> int:
         raise KazooError(404, "faulty_request", {"message": "invalid page size"}) from None
     if size < 1:
         raise KazooError(404, "faulty_request", {"message": "page size must be at least 1"})
-    return size
+    return min(size, MAX_PAGE_SIZE)
 
 
 def wants_pagination(request: Request) -> bool:

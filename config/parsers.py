@@ -28,13 +28,48 @@ def _decode(stream) -> str:
         raise ParseError(f"body is not valid UTF-8 around {exc.start}") from None
 
 
+def unstorable(text: str) -> str | None:
+    """Why no database can store ``text`` (PostgreSQL refuses NUL; UTF-8 lone surrogates)."""
+    if "\x00" in text:
+        return "NUL (\\u0000) characters are not allowed"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "unpaired surrogate (\\ud800-\\udfff) characters are not allowed"
+    return None
+
+
+def check_storable(value) -> None:
+    """Reject a parsed body holding a string (or key) no database or UTF-8 answer can hold.
+
+    Iterative, so a document nested as deep as the JSON decoder allows cannot overflow it.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and (problem := unstorable(item)):
+            raise ParseError(problem)
+
+
 def parse_json_text(text: str):
     if not text.strip():
         return {}
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"{exc.msg} around {exc.pos}") from None
+    except ValueError as exc:  # well-formed, but an integer longer than Python converts
+        raise ParseError(str(exc).split(":", 1)[0]) from None
+    except RecursionError:  # well-formed, but nested deeper than the decoder can follow
+        raise ParseError("too deeply nested") from None
+    if "\\u" in text:  # only a \u escape can put NUL or a lone surrogate in a JSON string
+        check_storable(document)
+    return document
 
 
 class KazooJSONParser(BaseParser):
@@ -57,7 +92,9 @@ class LenientFormParser(BaseParser):
         text = _decode(stream)
         if text.lstrip().startswith(("{", "[")):
             return parse_json_text(text)
-        return {key: values[-1] for key, values in parse_qs(text).items()}
+        fields = {key: values[-1] for key, values in parse_qs(text).items()}
+        check_storable(fields)
+        return fields
 
 
 class LenientTextParser(BaseParser):
@@ -82,7 +119,9 @@ class RawTemplateParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         content_type = (media_type or "").split(";", 1)[0].strip().lower()
-        return RawTemplate(content_type=content_type, source=_decode(stream))
+        source = _decode(stream)
+        check_storable(source)
+        return RawTemplate(content_type=content_type, source=source)
 
 
 class RawPlainTemplateParser(RawTemplateParser):

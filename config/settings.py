@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "notifications",
     "smtplog",
@@ -133,7 +134,27 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Notification service (Kazoo-compatible)",
     "VERSION": "2",
+    "DESCRIPTION": (
+        "Kazoo-compatible notification templates, sending and SMTP log. Every JSON answer is "
+        'a Kazoo envelope (`{"status", "data", "request_id", "revision", "auth_token", '
+        '"timestamp"}`); failures are `{"status": "error", "error": "<code>", "message", '
+        '"data"}`. Request bodies are envelopes too: `{"data": {...}}`, sent as '
+        "`application/json` (a JSON envelope sent as form-urlencoded or `text/plain` is "
+        "accepted as well, except where `text/plain` means a template body). Times are "
+        "Gregorian seconds. Paths marked (extension) are not in Kazoo."
+    ),
     "SERVE_INCLUDE_SCHEMA": False,
+    # Docstrings are notes for developers; operations carry their own descriptions.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_error_responses",
+    ],
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
+    # /v2/docs serves Swagger UI from our own static files: it works offline and behind
+    # a strict Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 CACHE_URL = env_str("CACHE_URL")
@@ -185,6 +206,7 @@ if DELIVERY_MODE == "celery" and not CELERY_BROKER_URL:
     raise ImproperlyConfigured("DELIVERY_MODE=celery needs CELERY_BROKER_URL")
 DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 15.0, minimum=0.05)
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
+DELIVERY_DRAIN_SECONDS = env_float("DELIVERY_DRAIN_SECONDS", 5.0, minimum=0)
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "notifications")
 CELERY_TASK_ACKS_LATE = True

@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.openapi import SCHEMA_URL_NAME, docs_view, schema_view
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Importing config.openapi also registers its drf-spectacular extensions.
+    path("v2/openapi.json", schema_view, name=SCHEMA_URL_NAME),
+    path("v2/docs", docs_view, name="openapi-docs"),
     path("v2/", include("accounts.api.urls")),
     path("v2/", include("smtplog.api.urls")),  # before notifications: "smtplog" is no id
     path("v2/", include("notifications.api.urls")),

@@ -57,7 +57,8 @@ def _sources(resolved: Resolved) -> dict[str, str]:
 
 
 def _domain(address: str) -> str:
-    return address.rpartition("@")[2] or "localhost"
+    # Bounded so "<32-hex-id@domain>" always fits the 255-character column.
+    return address.rpartition("@")[2][:200] or "localhost"
 
 
 def new_log(

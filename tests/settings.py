@@ -10,8 +10,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "100000/minute", "token": "100000/minute"}  # noqa: F405
 DELIVERY_MODE = "inline"
 
-# A file, not memory, so a Celery worker in another process sees the test database.
+# Concurrent runs must not share a test database. On SQLite it is a file, not memory, so
+# a Celery worker in another process sees it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
-    _name = f"test-db-{os.getpid()}.sqlite3"  # concurrent runs must not share a file
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / _name)}  # noqa: F405
+    _name = str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+else:
+    _name = f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": _name}  # noqa: F405

@@ -2,8 +2,17 @@
 
 from accounts.models import Account, User
 from config.ids import to_gregorian
+from config.openapi import (
+    BOOLEAN,
+    GREGORIAN,
+    HEX_ID,
+    STRING,
+    array_of,
+    nullable,
+    obj,
+)
 
-EMAIL = {"type": "string", "format": "email"}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}  # the column's size
 
 API_AUTH_SCHEMA = {
     "type": "object",
@@ -111,3 +120,80 @@ def user_summary(user: User) -> dict:
         "email": user.email,
         "priv_level": user.priv_level,
     }
+
+
+# --- Response ``data`` schemas (OpenAPI), one per shape above --------------------------------
+
+LOGIN_RESPONSE = obj(
+    {
+        "account_id": HEX_ID,
+        "account_name": STRING,
+        "reseller_id": HEX_ID,
+        "is_reseller": BOOLEAN,
+        "is_master_account": BOOLEAN,
+        "language": STRING,
+        "apps": array_of({}),
+        "expires": {"type": "integer", "description": "Unix seconds"},
+        "owner_id": {**HEX_ID, "description": "the user (user_auth only)"},
+    },
+    required=["account_id", "account_name", "reseller_id", "expires"],
+)
+
+TOKEN_RESPONSE = obj(
+    {
+        "account_id": HEX_ID,
+        "owner_id": nullable(HEX_ID),
+        "method": STRING,
+        "expires": {"type": "integer", "description": "Unix seconds"},
+    },
+    required=["account_id", "owner_id", "method", "expires"],
+)
+
+ACCOUNT_SUMMARY_RESPONSE = obj(
+    {
+        "id": HEX_ID,
+        "name": STRING,
+        "realm": STRING,
+        "tree": {**array_of(HEX_ID), "description": "ancestor ids, master first"},
+        "is_reseller": BOOLEAN,
+    },
+    required=["id", "name", "realm", "tree", "is_reseller"],
+)
+
+ACCOUNT_RESPONSE = obj(
+    {
+        **ACCOUNT_SUMMARY_RESPONSE["properties"],
+        "parent_id": nullable(HEX_ID),
+        "superduper_admin": BOOLEAN,
+        "enabled": BOOLEAN,
+        "language": STRING,
+        "timezone": STRING,
+        "created": GREGORIAN,
+        "reseller_id": HEX_ID,
+    },
+    required=[*ACCOUNT_SUMMARY_RESPONSE["required"], "parent_id", "enabled", "created"],
+)
+
+API_KEY_RESPONSE = obj({"api_key": STRING}, required=["api_key"])
+
+USER_SUMMARY_RESPONSE = obj(
+    {
+        "id": HEX_ID,
+        "username": STRING,
+        "first_name": STRING,
+        "last_name": STRING,
+        "email": {"type": "string", "description": "empty when the user has none"},
+        "priv_level": {"type": "string", "enum": ["admin", "user"]},
+    },
+    required=["id", "username", "first_name", "last_name", "email", "priv_level"],
+)
+
+USER_RESPONSE = obj(
+    {**USER_SUMMARY_RESPONSE["properties"], "enabled": BOOLEAN, "timezone": STRING},
+    required=[*USER_SUMMARY_RESPONSE["required"], "enabled", "timezone"],
+)
+
+DELETED_USER_RESPONSE = obj(
+    {**USER_RESPONSE["properties"], "_read_only": obj({"deleted": BOOLEAN})},
+    required=["id", "_read_only"],
+)

@@ -5,10 +5,18 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.api.serializers import (
+    ACCOUNT_RESPONSE,
     ACCOUNT_SCHEMA,
+    ACCOUNT_SUMMARY_RESPONSE,
     API_AUTH_SCHEMA,
+    API_KEY_RESPONSE,
+    DELETED_USER_RESPONSE,
+    LOGIN_RESPONSE,
+    TOKEN_RESPONSE,
     USER_AUTH_SCHEMA,
+    USER_RESPONSE,
     USER_SCHEMA,
+    USER_SUMMARY_RESPONSE,
     account_data,
     account_summary,
     user_data,
@@ -18,6 +26,7 @@ from accounts.models import Account, AuthToken, User
 from accounts.permissions import AccountScopedView, KazooView
 from accounts.tenancy import descendants, reseller_of
 from config.errors import bad_identifier, forbidden
+from config.openapi import EMPTY_OBJECT, PAGINATION_PARAMETERS, array_of, kazoo_operation, partial
 from config.pagination import paginate
 from config.requests import payload
 from config.throttling import AuthRateThrottle
@@ -48,6 +57,13 @@ class ApiAuthView(KazooView):
     authentication_classes = []
     throttle_classes = [AuthRateThrottle]
 
+    @kazoo_operation(
+        "Log in with an account's API key",
+        description="Answers a new token, also in the envelope's `auth_token`.",
+        request=API_AUTH_SCHEMA,
+        response=LOGIN_RESPONSE,
+        status=201,
+    )
     def put(self, request: Request) -> Response:
         data = payload(request)
         validate(API_AUTH_SCHEMA, data)
@@ -59,6 +75,13 @@ class UserAuthView(KazooView):
     authentication_classes = []
     throttle_classes = [AuthRateThrottle]
 
+    @kazoo_operation(
+        "Log in as a user",
+        description='`credentials` is md5("username:password") (sha1 with `"method": "sha"`).',
+        request=USER_AUTH_SCHEMA,
+        response=LOGIN_RESPONSE,
+        status=201,
+    )
     def put(self, request: Request) -> Response:
         data = payload(request)
         validate(USER_AUTH_SCHEMA, data)
@@ -67,6 +90,7 @@ class UserAuthView(KazooView):
 
 
 class TokenAuthView(KazooView):
+    @kazoo_operation("Describe the caller's token", response=TOKEN_RESPONSE)
     def get(self, request: Request) -> Response:
         principal = self.require_principal()
         token = principal.token
@@ -79,6 +103,7 @@ class TokenAuthView(KazooView):
             }
         )
 
+    @kazoo_operation("Revoke the caller's token", response=EMPTY_OBJECT)
     def delete(self, request: Request) -> Response:
         principal = self.require_principal()
         AuthToken.objects.filter(pk=principal.token.pk).delete()
@@ -88,6 +113,12 @@ class TokenAuthView(KazooView):
 class AccountCreateView(KazooView):
     """``PUT /v2/accounts``: a child of the caller's own account."""
 
+    @kazoo_operation(
+        "Create a child of the caller's account",
+        request=ACCOUNT_SCHEMA,
+        response=ACCOUNT_RESPONSE,
+        status=201,
+    )
     def put(self, request: Request) -> Response:
         principal = self.require_principal()
         if not principal.can_write:
@@ -103,12 +134,22 @@ def _create_child(parent: Account, request: Request) -> Response:
 
 
 class AccountView(AccountScopedView):
+    @kazoo_operation("Read an account", response=ACCOUNT_RESPONSE)
     def get(self, request: Request, account_id: str) -> Response:
         return Response(account_data(self.account, reseller_of(self.account)))
 
+    @kazoo_operation(
+        "Create a child account", request=ACCOUNT_SCHEMA, response=ACCOUNT_RESPONSE, status=201
+    )
     def put(self, request: Request, account_id: str) -> Response:
         return _create_child(self.account, request)
 
+    @kazoo_operation(
+        "Update an account",
+        description="Fields not sent keep their values.",
+        request=partial(ACCOUNT_SCHEMA),
+        response=ACCOUNT_RESPONSE,
+    )
     def post(self, request: Request, account_id: str) -> Response:
         data = {**account_data(self.account), **payload(request)}
         editable = {k: v for k, v in data.items() if k in ACCOUNT_SCHEMA["properties"]}
@@ -118,6 +159,11 @@ class AccountView(AccountScopedView):
 
 
 class AccountChildrenView(AccountScopedView):
+    @kazoo_operation(
+        "List an account's direct children",
+        response=array_of(ACCOUNT_SUMMARY_RESPONSE),
+        parameters=PAGINATION_PARAMETERS,
+    )
     def get(self, request: Request, account_id: str) -> Response:
         queryset = Account.objects.filter(parent=self.account)
         rows, envelope = paginate(request, queryset, ("id",), lambda a: [a.id])
@@ -127,6 +173,11 @@ class AccountChildrenView(AccountScopedView):
 
 
 class AccountDescendantsView(AccountScopedView):
+    @kazoo_operation(
+        "List all of an account's descendants",
+        response=array_of(ACCOUNT_SUMMARY_RESPONSE),
+        parameters=PAGINATION_PARAMETERS,
+    )
     def get(self, request: Request, account_id: str) -> Response:
         rows, envelope = paginate(request, descendants(self.account), ("id",), lambda a: [a.id])
         response = Response([account_summary(a) for a in rows])
@@ -142,10 +193,16 @@ class ResellerView(AccountScopedView):
         if not self.principal.is_superduper:
             raise forbidden()
 
+    @kazoo_operation(
+        "Make an account a reseller (superduper only)", response=ACCOUNT_RESPONSE, status=201
+    )
     def put(self, request: Request, account_id: str) -> Response:
         account = services.set_reseller(self.account, True)
         return Response(account_data(account, reseller_of(account)), status=201)
 
+    @kazoo_operation(
+        "Make a reseller an ordinary account (superduper only)", response=ACCOUNT_RESPONSE
+    )
     def delete(self, request: Request, account_id: str) -> Response:
         account = services.set_reseller(self.account, False)
         return Response(account_data(account, reseller_of(account)))
@@ -157,11 +214,17 @@ class ApiKeyView(AccountScopedView):
     def is_write(self, request: Request) -> bool:
         return True
 
+    @kazoo_operation("Read an account's API key (write rights needed)", response=API_KEY_RESPONSE)
     def get(self, request: Request, account_id: str) -> Response:
         return Response({"api_key": self.account.api_key})
 
 
 class UsersView(AccountScopedView):
+    @kazoo_operation(
+        "List an account's users",
+        response=array_of(USER_SUMMARY_RESPONSE),
+        parameters=PAGINATION_PARAMETERS,
+    )
     def get(self, request: Request, account_id: str) -> Response:
         queryset = User.objects.filter(account=self.account)
         rows, envelope = paginate(request, queryset, ("id",), lambda u: [u.id])
@@ -169,6 +232,7 @@ class UsersView(AccountScopedView):
         response.envelope = envelope
         return response
 
+    @kazoo_operation("Create a user", request=USER_SCHEMA, response=USER_RESPONSE, status=201)
     def put(self, request: Request, account_id: str) -> Response:
         data = payload(request)
         validate(USER_SCHEMA, data)
@@ -183,9 +247,16 @@ class UserView(AccountScopedView):
         if self.target is None:
             raise bad_identifier(kwargs["user_id"])
 
+    @kazoo_operation("Read a user", response=USER_RESPONSE)
     def get(self, request: Request, account_id: str, user_id: str) -> Response:
         return Response(user_data(self.target))
 
+    @kazoo_operation(
+        "Update a user",
+        description="Fields not sent keep their values; a new username needs the password.",
+        request=partial(USER_SCHEMA),
+        response=USER_RESPONSE,
+    )
     def post(self, request: Request, account_id: str, user_id: str) -> Response:
         data = {**user_data(self.target), **payload(request)}
         data = {k: v for k, v in data.items() if k in USER_SCHEMA["properties"]}
@@ -197,6 +268,7 @@ class UserView(AccountScopedView):
         user = services.save_user(self.account, data, self.target)
         return Response(user_data(user))
 
+    @kazoo_operation("Delete a user", response=DELETED_USER_RESPONSE)
     def delete(self, request: Request, account_id: str, user_id: str) -> Response:
         data = user_data(self.target)
         self.target.delete()

@@ -1,5 +1,16 @@
 """The notification document schema (Kazoo's ``notifications.json``) and response shapes."""
 
+from config.openapi import (
+    BOOLEAN,
+    GREGORIAN,
+    HEX_ID,
+    INTEGER,
+    OBJECT,
+    STRING,
+    array_of,
+    obj,
+    shape,
+)
 from notifications.models import NotificationTemplate
 from notifications.resolution import Resolved
 
@@ -113,3 +124,108 @@ def broadcast_data(broadcast) -> dict:
         "recipients": broadcast.recipients,
         "skipped": broadcast.skipped,
     }
+
+
+# --- Request schemas of the collection, in Kazoo's request-envelope terms -----------------
+
+NOTIFICATION_CREATE_SCHEMA = {
+    **NOTIFICATION_SCHEMA,
+    "required": [*NOTIFICATION_SCHEMA["required"], "id"],
+}
+FORCE_SYSTEM_SCHEMA = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {"action": {"type": "string", "enum": ["force_system"]}},
+}
+REMOVE_CUSTOMIZATIONS_SCHEMA = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {"action": {"type": "string", "enum": ["remove_customizations"]}},
+}
+
+# --- Response ``data`` schemas (OpenAPI) ---------------------------------------------------
+
+MACROS_RESPONSE = {
+    **OBJECT,
+    "description": "macro catalogue: key → {i18n_label, friendly_name, description}",
+}
+_FLAGS = {
+    "account_overridden": {**BOOLEAN, "description": "an account's copy of a system template"},
+    "account_defined": {**BOOLEAN, "description": "an account's template with no system one"},
+}
+
+NOTIFICATION_SUMMARY_RESPONSE = obj(
+    {
+        "id": STRING,
+        "macros": MACROS_RESPONSE,
+        "category": STRING,
+        "friendly_name": STRING,
+        "enabled": BOOLEAN,
+        **_FLAGS,
+    },
+    required=["id", "macros"],
+)
+
+NOTIFICATION_RESPONSE = obj(
+    {
+        **shape(NOTIFICATION_SCHEMA)["properties"],
+        "id": STRING,
+        "macros": MACROS_RESPONSE,
+        "templates": {
+            "type": "object",
+            "description": "byte length of each effective body, by content type",
+            "additionalProperties": obj({"length": INTEGER}, required=["length"]),
+        },
+        **_FLAGS,
+    },
+    required=["id", "macros"],
+)
+
+DELETED_NOTIFICATION_RESPONSE = obj(
+    {"id": STRING, "_read_only": obj({"deleted": BOOLEAN})},
+    required=["id", "_read_only"],
+)
+
+BULK_RESPONSE = {
+    "type": "object",
+    "description": 'per id: "replaced" / "deleted"; or {"message": ...} when there was none',
+    "additionalProperties": STRING,
+}
+
+RENDERED_RESPONSE = obj(
+    {"subject": STRING, "text/plain": STRING, "text/html": STRING},
+    required=["subject"],
+)
+
+SEND_RESPONSE = obj(
+    {
+        "status": {"type": "string", "enum": ["queued", "disabled"]},
+        "log_ids": array_of(HEX_ID),
+        "invalid_addresses": array_of(STRING),
+    },
+    required=["status"],
+)
+
+BROADCAST_RESPONSE = obj(
+    {
+        "broadcast_id": HEX_ID,
+        "accounts": INTEGER,
+        "recipients": INTEGER,
+        "skipped": {**INTEGER, "description": "users without an email address"},
+    },
+    required=["broadcast_id", "accounts", "recipients", "skipped"],
+)
+
+BROADCAST_PROGRESS_RESPONSE = obj(
+    {
+        **BROADCAST_RESPONSE["properties"],
+        "created": GREGORIAN,
+        "fanout_complete": BOOLEAN,
+        "status": {
+            "type": "object",
+            "description": "SMTP log entries of this broadcast, by delivery status",
+            "additionalProperties": INTEGER,
+        },
+    },
+    required=[*BROADCAST_RESPONSE["required"], "created", "fanout_complete", "status"],
+)

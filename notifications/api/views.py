@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from accounts.permissions import AccountScopedView, SystemView
+from config.envelope import EnvelopeJSONRenderer
 from config.errors import (
     KazooError,
     ValidationFailed,
@@ -18,6 +19,7 @@ from config.errors import (
     required_error,
 )
 from config.ids import to_gregorian
+from config.openapi import EMPTY_OBJECT, any_of, array_of, kazoo_operation, query
 from config.parsers import TEMPLATE_UPLOAD_PARSERS, RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
@@ -29,10 +31,21 @@ from notifications.api.renderers import (
     TemplateBodyRenderer,
 )
 from notifications.api.serializers import (
+    BROADCAST_PROGRESS_RESPONSE,
+    BROADCAST_RESPONSE,
+    BULK_RESPONSE,
     CUSTOMER_UPDATE_SCHEMA,
+    DELETED_NOTIFICATION_RESPONSE,
+    FORCE_SYSTEM_SCHEMA,
+    NOTIFICATION_CREATE_SCHEMA,
+    NOTIFICATION_RESPONSE,
     NOTIFICATION_SCHEMA,
+    NOTIFICATION_SUMMARY_RESPONSE,
     PREVIEW_SCHEMA,
+    REMOVE_CUSTOMIZATIONS_SCHEMA,
+    RENDERED_RESPONSE,
     RESERVED_IDS,
+    SEND_RESPONSE,
     SEND_SCHEMA,
     broadcast_data,
     list_entry,
@@ -68,6 +81,17 @@ def _body_content_type(request: Request) -> str | None:
     return media if media in BODY_TYPES else None
 
 
+# Kazoo's req_value: ``action`` and ``accept`` may come in the query string too.
+_ACTION = query("action", str, "bulk action; also accepted as data.action")
+_ACCEPT = query(
+    "accept",
+    str,
+    "text/html or text/plain: the raw body instead of JSON (overrides Accept)",
+    enum=["application/json", "text/html", "text/plain"],
+)
+_SEND = query("send", bool, "(extension) false: render only, send nothing, answer the result")
+
+
 def _visible(row: NotificationTemplate, superduper: bool) -> bool:
     category = row.document.get("category")
     return category != "skel" and (superduper or category != "system")
@@ -79,6 +103,14 @@ class NotificationsCollection:
     def scope(self) -> Account | None:
         raise NotImplementedError
 
+    @kazoo_operation(
+        "List notifications",
+        description=(
+            "The system templates (`system` category for superduper only), and on an "
+            "account path its own overrides and custom notifications, flagged."
+        ),
+        response=array_of(NOTIFICATION_SUMMARY_RESPONSE),
+    )
     def get(self, request: Request, **kwargs) -> Response:
         account = self.scope()
         superduper = self.principal.is_superduper
@@ -106,6 +138,19 @@ class NotificationsCollection:
         response.envelope = {"page_size": len(entries)}
         return response
 
+    @kazoo_operation(
+        "Create a notification, or force the system templates",
+        description=(
+            "Creates a template (`id` required; on an account path only ids that have a "
+            "system default). With `action: force_system` (account paths) replaces every "
+            "override of the account with a copy of the system template instead."
+        ),
+        request=any_of(NOTIFICATION_CREATE_SCHEMA, FORCE_SYSTEM_SCHEMA),
+        response=any_of(NOTIFICATION_RESPONSE, BULK_RESPONSE),
+        status=201,
+        parameters=[_ACTION],
+        errors=[409],
+    )
     def put(self, request: Request, **kwargs) -> Response:
         account = self.scope()
         action = request_value(request, "action")
@@ -129,6 +174,13 @@ class NotificationsCollection:
             row.save(update_fields=["macros"])
         return Response(stored_data(row, macros), status=201)
 
+    @kazoo_operation(
+        "Remove an account's customizations",
+        description="Needs `action: remove_customizations` (account paths only).",
+        request=REMOVE_CUSTOMIZATIONS_SCHEMA,
+        response=BULK_RESPONSE,
+        parameters=[_ACTION],
+    )
     def delete(self, request: Request, **kwargs) -> Response:
         account = self.scope()
         action = request_value(request, "action")
@@ -155,6 +207,27 @@ class NotificationDocument:
     def scope(self) -> Account | None:
         raise NotImplementedError
 
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        if isinstance(getattr(request, "accepted_renderer", None), TemplateBodyRenderer) and (
+            not isinstance(response.data, str)
+        ):
+            # A raw body was negotiated (Accept, ?accept=, ?format=) but this answer is an
+            # envelope (any POST or DELETE): the raw renderer would send it as an empty body.
+            request.accepted_renderer = EnvelopeJSONRenderer()
+            request.accepted_media_type = EnvelopeJSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @kazoo_operation(
+        "Read a notification, or one of its bodies",
+        description=(
+            "The effective template (account, then ancestors up to the reseller, then the "
+            "system). `Accept: text/html|text/plain` (or `?accept=`) answers that raw body "
+            "instead; 406 if the template has none of that type."
+        ),
+        response=NOTIFICATION_RESPONSE,
+        raw_response=True,
+        parameters=[_ACCEPT],
+    )
     def get(self, request: Request, notification_id: str, **kwargs) -> Response:
         raw = isinstance(request.accepted_renderer, TemplateBodyRenderer)
         resolved = editing.resolved_or_404(self.scope(), notification_id, with_source=raw)
@@ -170,6 +243,17 @@ class NotificationDocument:
         response["Content-Disposition"] = f'attachment; filename="{notification_id}.{extension}"'
         return response
 
+    @kazoo_operation(
+        "Replace a notification, or upload a body",
+        description=(
+            "JSON replaces the public fields (creating the account's override if needed). "
+            "A `text/html` or `text/plain` body is stored as that template body instead "
+            "(html is sanitized; invalid Mustache is a 400)."
+        ),
+        request=NOTIFICATION_SCHEMA,
+        response=NOTIFICATION_RESPONSE,
+        raw_request=True,
+    )
     def post(self, request: Request, notification_id: str, **kwargs) -> Response:
         account = self.scope()
         if isinstance(request.data, RawTemplate):
@@ -181,6 +265,15 @@ class NotificationDocument:
         row = editing.replace(account, notification_id, storable(data))
         return Response(stored_data(row, editing.resolved_or_404(account, notification_id).macros))
 
+    @kazoo_operation(
+        "Delete a notification, or one of its bodies",
+        description=(
+            "Deletes the account's own override (or the system template). With "
+            "`Content-Type: text/html|text/plain` deletes only that body (`data` is `{}`)."
+        ),
+        response=any_of(DELETED_NOTIFICATION_RESPONSE, EMPTY_OBJECT),
+        raw_request=True,
+    )
     def delete(self, request: Request, notification_id: str, **kwargs) -> Response:
         account = self.scope()
         content_type = _body_content_type(request)
@@ -222,6 +315,18 @@ class NotificationPreview:
     def scope_for_preview(self) -> Account:
         raise NotImplementedError
 
+    @kazoo_operation(
+        "Preview a notification",
+        description=(
+            "Renders the supplied `subject`, base64 `html` and `plain` (each falling back to "
+            "the stored one) with sample macros, mails it to the given addresses and answers "
+            '`"Notification processing"`. (extension) With `?send=false` or `"send": false` '
+            "nothing is sent and nothing is required: the answer is the rendered result."
+        ),
+        request=PREVIEW_SCHEMA,
+        response=any_of({"type": "string", "enum": ["Notification processing"]}, RENDERED_RESPONSE),
+        parameters=[_SEND],
+    )
     def post(self, request: Request, notification_id: str, **kwargs) -> Response:
         data = payload(request)
         deliver = _preview_wants_delivery(request, data)
@@ -255,6 +360,17 @@ class AccountPreviewView(NotificationPreview, AccountScopedView):
 class SendView(AccountScopedView):
     """``POST /v2/accounts/{A}/notifications/{id}/send`` (extension): queue one delivery."""
 
+    @kazoo_operation(
+        "(extension) Send a notification",
+        description=(
+            "Renders the account's effective template with `macros` and queues one delivery: "
+            "202 with the SMTP log id. A disabled template answers 200 "
+            '`{"status": "disabled"}`. A repeated `idempotency_key` returns the first result.'
+        ),
+        request=SEND_SCHEMA,
+        response=SEND_RESPONSE,
+        status=[202, 200],
+    )
     def post(self, request: Request, account_id: str, notification_id: str) -> Response:
         data = payload(request)
         validate(SEND_SCHEMA, data)
@@ -276,6 +392,17 @@ class CustomerUpdateMessage:
     def sender(self) -> Account:
         raise NotImplementedError
 
+    @kazoo_operation(
+        "Send a message to customer accounts' users",
+        description=(
+            "Mails the `customer_update` template (or the supplied parts) to the users of "
+            "every direct child account, of `recipient_id`, or (extension, "
+            "`include_descendants`) of all descendants. Delivery runs in the background; "
+            "follow it with the returned `broadcast_id`."
+        ),
+        request=CUSTOMER_UPDATE_SCHEMA,
+        response=BROADCAST_RESPONSE,
+    )
     def post(self, request: Request, **kwargs) -> Response:
         data = payload(request)
         validate(CUSTOMER_UPDATE_SCHEMA, data)
@@ -297,6 +424,11 @@ class SystemCustomerUpdateView(CustomerUpdateMessage, SystemView):
 class BroadcastView(AccountScopedView):
     """``GET .../customer_update/message/{id}`` (extension): a broadcast and its progress."""
 
+    @kazoo_operation(
+        "(extension) Look up a customer_update broadcast",
+        description="Counts of the broadcast's deliveries by status, and whether fan-out ended.",
+        response=BROADCAST_PROGRESS_RESPONSE,
+    )
     def get(self, request: Request, account_id: str, broadcast_id: str) -> Response:
         broadcast = Broadcast.objects.filter(account=self.account, pk=broadcast_id).first()
         if broadcast is None:

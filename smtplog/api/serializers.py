@@ -3,6 +3,16 @@
 from typing import Any
 
 from config.ids import to_gregorian
+from config.openapi import (
+    GREGORIAN,
+    HEX_ID,
+    INTEGER,
+    OBJECT,
+    STRING,
+    STRINGS,
+    nullable,
+    obj,
+)
 from smtplog.models import SmtpLog, Status
 
 
@@ -101,3 +111,57 @@ def _hide_port_comment(data: dict) -> None:
     port_request.pop("comment", None)
     data["macros"] = {**data["macros"], "port_request": port_request}
     data.pop("rendered_templates", None)
+
+
+# --- Response ``data`` schemas (OpenAPI) ---------------------------------------------------
+
+STATUS = {"type": "string", "enum": list(Status.values)}
+_OUTCOME = {
+    "receipt": {**STRING, "description": "the SMTP server's final reply (once sent)"},
+    "error": {**STRING, "description": "why it failed, or the last transient error"},
+}
+
+LOG_ENTRY_RESPONSE = obj(
+    {
+        "id": HEX_ID,
+        "template_id": STRING,
+        "from": nullable(STRING),
+        "to": nullable({**STRING, "description": "the first To address"}),
+        "subject": STRING,
+        "created": GREGORIAN,
+        **_OUTCOME,
+        "status": STATUS,
+        "attempts": INTEGER,
+        "account_id": {**HEX_ID, "description": "with include_descendants=true"},
+    },
+    required=["id", "template_id", "from", "to", "subject", "created", "status", "attempts"],
+)
+
+LOG_DETAIL_RESPONSE = obj(
+    {
+        "id": HEX_ID,
+        "rendered_templates": {**OBJECT, "description": "rendered body by content type"},
+        "subject": STRING,
+        "emails": obj(
+            {
+                "from": nullable(STRING),
+                "to": STRINGS,
+                "cc": STRINGS,
+                "bcc": STRINGS,
+                "reply_to": STRING,
+            }
+        ),
+        **_OUTCOME,
+        "account_id": HEX_ID,
+        "account_db": STRING,
+        "template_id": STRING,
+        "template_account_id": {**HEX_ID, "description": "absent for system templates"},
+        "macros": OBJECT,
+        "created": GREGORIAN,
+        "status": STATUS,
+        "attempts": INTEGER,
+        "invalid_addresses": STRINGS,
+        "message_id": STRING,
+    },
+    required=["id", "subject", "emails", "account_id", "template_id", "created", "status"],
+)

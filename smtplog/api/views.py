@@ -9,17 +9,22 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import AccountScopedView, KazooView
 from config.errors import ValidationFailed, bad_identifier, field_error, not_found
 from config.ids import GREGORIAN_OFFSET, is_hex_id, now_gregorian
+from config.openapi import PAGINATION_PARAMETERS, array_of, kazoo_operation, query
 from config.pagination import decode_key, encode_key, paginate
 from config.requests import request_value
-from smtplog.api.serializers import detail, list_entry
+from smtplog.api.serializers import (
+    LOG_DETAIL_RESPONSE,
+    LOG_ENTRY_RESPONSE,
+    STATUS,
+    detail,
+    list_entry,
+)
 from smtplog.filters import SmtpLogFilter
 from smtplog.models import SmtpLog
 
@@ -123,28 +128,29 @@ def paginate_log(request: Request, queryset) -> tuple[list[SmtpLog], dict]:
     return rows, envelope
 
 
-def _query(name: str, kind: Any, description: str, **extra: Any) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description, **extra)
-
-
 LIST_PARAMETERS = [
-    _query("created_from", int, "Gregorian seconds; default created_to - 2682000"),
-    _query("created_to", int, "Gregorian seconds; default now"),
-    _query("template_id", str, "only this notification id"),
-    _query("status", str, "delivery status", enum=["queued", "sending", "sent", "failed"]),
-    _query("to", str, "a recipient address (To, Cc or Bcc), case-insensitive"),
-    _query("include_descendants", bool, "also list the account's descendants' entries"),
-    _query("page_size", int, "entries per page (default 50)"),
-    _query("start_key", str, "next_start_key of the previous page"),
-    _query("paginate", bool, "false: everything in one answer"),
+    query("created_from", int, "Gregorian seconds; default created_to - 2682000"),
+    query("created_to", int, "Gregorian seconds; default now"),
+    query("template_id", {"type": "string", "maxLength": 128}, "(extension) only this template"),
+    query("status", STATUS, "(extension) only this delivery status"),
+    query("to", {"type": "string", "format": "email"}, "(extension) a To, Cc or Bcc address"),
+    query("include_descendants", bool, "(extension) also the descendants' entries"),
+    *PAGINATION_PARAMETERS,
 ]
 
 
 class SmtpLogListView(AccountScopedView):
     """``GET /v2/accounts/{A}/notifications/smtplog``."""
 
-    @extend_schema(
-        operation_id="smtplog_list", parameters=LIST_PARAMETERS, responses=OpenApiTypes.OBJECT
+    @kazoo_operation(
+        "List an account's SMTP log",
+        description=(
+            "Newest first, within `created_from`..`created_to` (at most 2682000 s apart). "
+            "(extension) Filters: `template_id`, `status`, `to`, and `include_descendants` "
+            "(entries then carry `account_id`)."
+        ),
+        response=array_of(LOG_ENTRY_RESPONSE),
+        parameters=LIST_PARAMETERS,
     )
     def get(self, request: Request, account_id: str) -> Response:
         created_from, created_to = created_range(request)
@@ -164,7 +170,7 @@ class SmtpLogListView(AccountScopedView):
 class SmtpLogDetailView(AccountScopedView):
     """``GET /v2/accounts/{A}/notifications/smtplog/{log_id}``: only A's own entries."""
 
-    @extend_schema(operation_id="smtplog_detail", responses=OpenApiTypes.OBJECT)
+    @kazoo_operation("Read an SMTP log entry", response=LOG_DETAIL_RESPONSE)
     def get(self, request: Request, account_id: str, log_id: str) -> Response:
         row = None
         if is_hex_id(log_id):
