@@ -45,11 +45,11 @@ class TokenAuthentication(BaseAuthentication):
         raw = raw_token(request)
         if raw is None:
             return None
-        token = (
-            AuthToken.objects.select_related("account", "user")
-            .filter(digest=AuthToken.digest_of(raw), expires__gt=timezone.now())
-            .first()
-        )
+        # A slice, not .first(): the digest is the primary key, no ORDER BY is needed.
+        found = AuthToken.objects.select_related("account", "user").filter(
+            digest=AuthToken.digest_of(raw), expires__gt=timezone.now()
+        )[:1]
+        token = found[0] if found else None
         if token is None or not token.account.enabled or (token.user and not token.user.enabled):
             raise AuthenticationFailed()
         request._request.raw_auth_token = raw

@@ -17,13 +17,28 @@ def may_act_on(principal: Principal, account: Account) -> bool:
     return caller.is_master or caller.id == account.id or caller.id in account.ancestor_ids
 
 
+# Hot path (every account-scoped request): plain SQL, which the ORM spent longer compiling
+# than the database spent running. ``||`` concatenates on PostgreSQL and SQLite alike.
+_ACCOUNT_WITH_ANCESTORS = f"""
+    SELECT a.* FROM {Account._meta.db_table} a
+    WHERE a.id = %s
+       OR (SELECT path FROM {Account._meta.db_table} WHERE id = %s) LIKE a.path || a.id || '/%%'
+"""
+
+
 def load_account(account_id: str) -> Account:
-    """The account named in a URL, or Kazoo's 404 (malformed id vs unknown id)."""
+    """The account named in a URL, or Kazoo's 404 (malformed id vs unknown id).
+
+    Its ancestors come in the same query (every account whose descendant prefix starts the
+    account's path) and are kept on it for ``reseller_chain``: one round trip per request.
+    """
     if not is_hex_id(account_id):
         raise KazooError(404, "bad identifier", {"message": f"invalid account_id '{account_id}'"})
-    account = Account.objects.filter(pk=account_id).first()
+    rows = {row.pk: row for row in Account.objects.raw(_ACCOUNT_WITH_ANCESTORS, [account_id] * 2)}
+    account = rows.pop(account_id, None)
     if account is None:
         raise bad_identifier(account_id)
+    account.loaded_ancestors = rows
     return account
 
 
@@ -50,7 +65,9 @@ def reseller_chain(account: Account) -> list[Account]:
     (Kazoo's ``reseller_id``). Template inheritance walks exactly this chain.
     """
     ids = account.ancestor_ids
-    ancestors = Account.objects.in_bulk(ids) if ids else {}
+    ancestors = getattr(account, "loaded_ancestors", None)
+    if ancestors is None:
+        ancestors = Account.objects.in_bulk(ids) if ids else {}
     chain = [account]
     for ancestor_id in reversed(ids):
         ancestor = ancestors.get(ancestor_id)

@@ -90,17 +90,17 @@ def upload_body(account: Account | None, template_id: str, content_type: str, so
         raise missing(template_id)
     with transaction.atomic():
         if account is None:
-            row = resolved.row
-            row.customized = True
-            row.save(update_fields=["customized", "modified"])
+            template_pk = resolved.row.pk
+            NotificationTemplate.objects.filter(pk=template_pk).update(customized=True)
         else:
             row, _ = NotificationTemplate.objects.get_or_create(
                 account=account,
                 template_id=template_id,
                 defaults={"document": dict(resolved.row.document)},
             )
+            template_pk = row.pk
         TemplateBody.objects.update_or_create(
-            template=row,
+            template_id=template_pk,
             content_type=content_type,
             defaults={"source": source, "length": len(source.encode())},
         )

@@ -9,12 +9,34 @@ Everything is fetched in a fixed number of queries whatever the depth of the tre
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from accounts.models import Account
 from accounts.tenancy import reseller_chain
-from notifications.models import BODY_TYPES, NotificationTemplate, TemplateBody
+from notifications.models import BODY_TYPES, NotificationTemplate
 from notifications.system_templates import fallback_macros
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """The part of a stored template that resolution needs."""
+
+    pk: int
+    account_id: str | None
+    document: dict
+    macros: dict
+
+    @property
+    def is_system(self) -> bool:
+        return self.account_id is None
+
+
+@dataclass(frozen=True)
+class BodyRow:
+    content_type: str
+    length: int
+    account_id: str | None  # the account whose template holds this body (None: system)
+    source: str | None = None
 
 
 @dataclass
@@ -22,9 +44,9 @@ class Resolved:
     """The effective template of ``template_id`` for an account (or the system)."""
 
     template_id: str
-    row: NotificationTemplate  # where the metadata comes from
-    system: NotificationTemplate | None
-    bodies: dict[str, TemplateBody] = field(default_factory=dict)  # content type → body row
+    row: TemplateRow  # where the metadata comes from
+    system: TemplateRow | None
+    bodies: dict[str, BodyRow] = field(default_factory=dict)  # content type → body
 
     @property
     def from_account(self) -> bool:
@@ -51,42 +73,46 @@ class Resolved:
         """The account whose html/plain bodies are used; None when they are the system's."""
         for content_type in BODY_TYPES:
             body = self.bodies.get(content_type)
-            if body is not None and body.template.account_id:
-                return body.template.account_id
+            if body is not None and body.account_id:
+                return body.account_id
         return None
 
 
-def _bodies_prefetch(with_source: bool) -> Prefetch:
-    queryset = TemplateBody.objects.all()
-    if not with_source:
-        queryset = queryset.defer("source")
-    return Prefetch("bodies", queryset=queryset)
+_COLUMNS = ("pk", "account_id", "document", "macros", "bodies__content_type", "bodies__length")
 
 
 def resolve(
     account: Account | None, template_id: str, *, with_source: bool = False
 ) -> Resolved | None:
-    """The effective template for ``account`` (None: the system path), or None if none."""
+    """The effective template for ``account`` (None: the system path), or None if none.
+
+    One query: every template of that id along the chain, joined to its bodies.
+    """
     chain = reseller_chain(account) if account is not None else []
     owners = Q(account__isnull=True)
     if chain:
         owners |= Q(account_id__in=[a.id for a in chain])
-    rows = list(
-        NotificationTemplate.objects.filter(owners, template_id=template_id).prefetch_related(
-            _bodies_prefetch(with_source)
-        )
+    columns = (*_COLUMNS, "bodies__source") if with_source else _COLUMNS
+    joined = NotificationTemplate.objects.filter(owners, template_id=template_id).values_list(
+        *columns
     )
     rank = {a.id: index for index, a in enumerate(chain)}
-    rows.sort(key=lambda row: rank.get(row.account_id, len(chain)))
+    rows: dict[int, TemplateRow] = {}
+    bodies: dict[int, dict[str, BodyRow]] = {}
+    for pk, owner, document, macros, content_type, length, *source in joined:
+        rows.setdefault(pk, TemplateRow(pk, owner, document, macros))
+        if content_type is not None:
+            body = BodyRow(content_type, length, owner, source[0] if source else None)
+            bodies.setdefault(pk, {})[content_type] = body
     if not rows:
         return None
-    system = next((row for row in rows if row.is_system), None)
-    resolved = Resolved(template_id=template_id, row=rows[0], system=system)
+    ordered = sorted(rows.values(), key=lambda row: rank.get(row.account_id, len(chain)))
+    system = next((row for row in ordered if row.is_system), None)
+    resolved = Resolved(template_id=template_id, row=ordered[0], system=system)
     for content_type in BODY_TYPES:
-        for row in rows:
-            body = next((b for b in row.bodies.all() if b.content_type == content_type), None)
+        for row in ordered:
+            body = bodies.get(row.pk, {}).get(content_type)
             if body is not None:
-                body.template = row
                 resolved.bodies[content_type] = body
                 break
     return resolved
