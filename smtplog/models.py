@@ -15,6 +15,18 @@ from accounts.models import Account
 from config.ids import new_id
 
 
+class RowsJSONField(models.JSONField):
+    """A JSONField that makes PostgreSQL bulk inserts use plain multi-row VALUES.
+
+    Django 5.2 bulk-inserts through ``UNNEST`` arrays unless a field defines
+    ``get_placeholder``; psycopg then escapes every large rendered body element by element in
+    Python, which made a 10,000-recipient broadcast's fan-out three times slower.
+    """
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class Status(models.TextChoices):
     QUEUED = "queued"
     SENDING = "sending"
@@ -51,7 +63,7 @@ class SmtpLog(models.Model):
     # NULL, not "": absent for system templates, as in Kazoo.
     template_account_id = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     subject = models.TextField()
-    rendered_templates = models.JSONField(default=dict)
+    rendered_templates = RowsJSONField(default=dict)
     emails = models.JSONField(default=dict)
     recipients = models.TextField(blank=True, default="", help_text="to/cc/bcc, for search")
     macros = models.JSONField(default=dict, blank=True)
