@@ -8,63 +8,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Broadcast',
+            name="Broadcast",
             fields=[
-                ('id', models.CharField(default=config.ids.new_id, editable=False, max_length=32, primary_key=True, serialize=False)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('accounts', models.PositiveIntegerField(default=0)),
-                ('recipients', models.PositiveIntegerField(default=0)),
-                ('skipped', models.PositiveIntegerField(default=0)),
-                ('request', models.JSONField(default=dict)),
-                ('cursor', models.CharField(blank=True, default='', max_length=32)),
-                ('owner', models.CharField(blank=True, default='', max_length=32)),
-                ('heartbeat', models.DateTimeField(blank=True, null=True)),
-                ('finished', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='broadcasts', to='accounts.account')),
+                (
+                    "id",
+                    models.CharField(
+                        default=config.ids.new_id,
+                        editable=False,
+                        max_length=32,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("accounts", models.PositiveIntegerField(default=0)),
+                ("recipients", models.PositiveIntegerField(default=0)),
+                ("skipped", models.PositiveIntegerField(default=0)),
+                ("request", models.JSONField(default=dict)),
+                ("cursor", models.CharField(blank=True, default="", max_length=32)),
+                ("owner", models.CharField(blank=True, default="", max_length=32)),
+                ("heartbeat", models.DateTimeField(blank=True, null=True)),
+                ("finished", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="broadcasts",
+                        to="accounts.account",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SmtpLog',
+            name="SmtpLog",
             fields=[
-                ('id', models.CharField(default=config.ids.new_id, editable=False, max_length=32, primary_key=True, serialize=False)),
-                ('template_id', models.CharField(db_index=True, max_length=128)),
-                ('template_account_id', models.CharField(blank=True, max_length=32, null=True)),
-                ('subject', models.TextField()),
-                ('rendered_templates', smtplog.models.RowsJSONField(default=dict)),
-                ('emails', models.JSONField(default=dict)),
-                ('recipients', models.TextField(blank=True, default='', help_text='to/cc/bcc, for search')),
-                ('macros', models.JSONField(blank=True, default=dict)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('message_id', models.CharField(blank=True, default='', max_length=255)),
-                ('invalid_addresses', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('receipt', models.TextField(blank=True, default='')),
-                ('error', models.TextField(blank=True, default='')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_attempt', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claim_token', models.CharField(blank=True, db_index=True, default='', max_length=32)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='smtp_logs', to='accounts.account')),
-                ('broadcast', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='logs', to='smtplog.broadcast')),
+                (
+                    "id",
+                    models.CharField(
+                        default=config.ids.new_id,
+                        editable=False,
+                        max_length=32,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("template_id", models.CharField(db_index=True, max_length=128)),
+                ("template_account_id", models.CharField(blank=True, max_length=32, null=True)),
+                ("subject", models.TextField()),
+                ("rendered_templates", smtplog.models.RowsJSONField(default=dict)),
+                ("emails", models.JSONField(default=dict)),
+                (
+                    "recipients",
+                    models.TextField(blank=True, default="", help_text="to/cc/bcc, for search"),
+                ),
+                ("macros", models.JSONField(blank=True, default=dict)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("message_id", models.CharField(blank=True, default="", max_length=255)),
+                ("invalid_addresses", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("receipt", models.TextField(blank=True, default="")),
+                ("error", models.TextField(blank=True, default="")),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("next_attempt", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "claim_token",
+                    models.CharField(blank=True, db_index=True, default="", max_length=32),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("idempotency_key", models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="smtp_logs",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "broadcast",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="logs",
+                        to="smtplog.broadcast",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMTP log entry',
-                'verbose_name_plural': 'SMTP log',
-                'ordering': ['-created', '-id'],
-                'indexes': [models.Index(fields=['account', '-created', '-id'], name='smtplog_account_created'), models.Index(fields=['status', 'next_attempt'], name='smtplog_pending'), models.Index(fields=['broadcast', 'status'], name='smtplog_broadcast_status')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('account', 'idempotency_key'), name='smtplog_unique_idempotency_key')],
+                "verbose_name": "SMTP log entry",
+                "verbose_name_plural": "SMTP log",
+                "ordering": ["-created", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["account", "-created", "-id"], name="smtplog_account_created"
+                    ),
+                    models.Index(fields=["status", "next_attempt"], name="smtplog_pending"),
+                    models.Index(fields=["broadcast", "status"], name="smtplog_broadcast_status"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key__isnull", False)),
+                        fields=("account", "idempotency_key"),
+                        name="smtplog_unique_idempotency_key",
+                    )
+                ],
             },
         ),
     ]
