@@ -126,8 +126,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "auth": env_str("THROTTLE_AUTH_RATE", "30/minute"),
-        "token": env_str("THROTTLE_TOKEN_RATE", "6000/minute"),
+        "auth": env_str("THROTTLE_AUTH_RATE", "1200/minute"),
+        "token": env_str("THROTTLE_TOKEN_RATE", "12000/minute"),
     },
 }
 
