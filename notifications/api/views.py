@@ -13,17 +13,14 @@ from config.envelope import EnvelopeJSONRenderer
 from config.errors import (
     KazooError,
     ValidationFailed,
-    bad_identifier,
     field_error,
-    forbidden,
     required_error,
 )
-from config.ids import to_gregorian
 from config.openapi import EMPTY_OBJECT, any_of, array_of, kazoo_operation, query
 from config.parsers import TEMPLATE_UPLOAD_PARSERS, RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
-from notifications import broadcasts, editing, services
+from notifications import editing
 from notifications.api.renderers import (
     DeferredNotAcceptableNegotiation,
     HTMLBodyRenderer,
@@ -31,23 +28,15 @@ from notifications.api.renderers import (
     TemplateBodyRenderer,
 )
 from notifications.api.serializers import (
-    BROADCAST_PROGRESS_RESPONSE,
-    BROADCAST_RESPONSE,
     BULK_RESPONSE,
-    CUSTOMER_UPDATE_SCHEMA,
     DELETED_NOTIFICATION_RESPONSE,
     FORCE_SYSTEM_SCHEMA,
     NOTIFICATION_CREATE_SCHEMA,
     NOTIFICATION_RESPONSE,
     NOTIFICATION_SCHEMA,
     NOTIFICATION_SUMMARY_RESPONSE,
-    PREVIEW_SCHEMA,
     REMOVE_CUSTOMIZATIONS_SCHEMA,
-    RENDERED_RESPONSE,
     RESERVED_IDS,
-    SEND_RESPONSE,
-    SEND_SCHEMA,
-    broadcast_data,
     list_entry,
     resolved_data,
     storable,
@@ -55,7 +44,6 @@ from notifications.api.serializers import (
 )
 from notifications.models import BODY_TYPES, NotificationTemplate
 from notifications.system_templates import fallback_macros
-from smtplog.models import Broadcast
 
 _EXTENSIONS = {"text/html": "html", "text/plain": "txt"}
 
@@ -89,7 +77,6 @@ _ACCEPT = query(
     "text/html or text/plain: the raw body instead of JSON (overrides Accept)",
     enum=["application/json", "text/html", "text/plain"],
 )
-_SEND = query("send", bool, "(extension) false: render only, send nothing, answer the result")
 
 
 def _visible(row: NotificationTemplate, superduper: bool) -> bool:
@@ -302,142 +289,3 @@ class SystemNotificationView(NotificationDocument, SystemView):
 class AccountNotificationView(NotificationDocument, AccountScopedView):
     def scope(self) -> Account:
         return self.account
-
-
-def _preview_wants_delivery(request: Request, data: dict) -> bool:
-    flag = request.query_params.get("send", data.get("send", True))
-    return str(flag).lower() not in ("false", "0", "no")
-
-
-class NotificationPreview:
-    """``POST /notifications/{id}/preview``: render with sample data; mail it unless send=false."""
-
-    def scope_for_preview(self) -> Account:
-        raise NotImplementedError
-
-    @kazoo_operation(
-        "Preview a notification",
-        description=(
-            "Renders the supplied `subject`, base64 `html` and `plain` (each falling back to "
-            "the stored one) with sample macros, mails it to the given addresses and answers "
-            '`"Notification processing"`. (extension) With `?send=false` or `"send": false` '
-            "nothing is sent and nothing is required: the answer is the rendered result."
-        ),
-        request=PREVIEW_SCHEMA,
-        response=any_of({"type": "string", "enum": ["Notification processing"]}, RENDERED_RESPONSE),
-        parameters=[_SEND],
-    )
-    def post(self, request: Request, notification_id: str, **kwargs) -> Response:
-        data = payload(request)
-        deliver = _preview_wants_delivery(request, data)
-        if deliver:
-            validate(PREVIEW_SCHEMA, data)
-        else:
-            validate({**PREVIEW_SCHEMA, "required": []}, data)
-        rendered = services.preview(
-            self.scope_for_preview(), notification_id, data, deliver=deliver
-        )
-        if deliver:
-            return Response("Notification processing")
-        return Response({"subject": rendered.subject, **rendered.bodies})
-
-
-class SystemPreviewView(NotificationPreview, SystemView):
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        if not self.principal.is_superduper:
-            raise forbidden()
-
-    def scope_for_preview(self) -> Account:
-        return self.principal.account
-
-
-class AccountPreviewView(NotificationPreview, AccountScopedView):
-    def scope_for_preview(self) -> Account:
-        return self.account
-
-
-class SendView(AccountScopedView):
-    """``POST /v2/accounts/{A}/notifications/{id}/send`` (extension): queue one delivery."""
-
-    @kazoo_operation(
-        "(extension) Send a notification",
-        description=(
-            "Renders the account's effective template with `macros` and queues one delivery: "
-            "202 with the SMTP log id. A disabled template answers 200 "
-            '`{"status": "disabled"}`. A repeated `idempotency_key` returns the first result.'
-        ),
-        request=SEND_SCHEMA,
-        response=SEND_RESPONSE,
-        status=[202, 200],
-    )
-    def post(self, request: Request, account_id: str, notification_id: str) -> Response:
-        data = payload(request)
-        validate(SEND_SCHEMA, data)
-        outcome = services.send(
-            self.account,
-            notification_id,
-            macros=data.get("macros"),
-            addresses={name: data[name] for name in ("to", "cc", "bcc") if name in data},
-            reply_to=data.get("reply_to"),
-            idempotency_key=data.get("idempotency_key"),
-        )
-        status = 200 if outcome.status == "disabled" else 202
-        return Response(outcome.as_data(), status=status)
-
-
-class CustomerUpdateMessage:
-    """``POST .../notifications/customer_update/message``: broadcast to customer accounts."""
-
-    def sender(self) -> Account:
-        raise NotImplementedError
-
-    @kazoo_operation(
-        "Send a message to customer accounts' users",
-        description=(
-            "Mails the `customer_update` template (or the supplied parts) to the users of "
-            "every direct child account, of `recipient_id`, or (extension, "
-            "`include_descendants`) of all descendants. Delivery runs in the background; "
-            "follow it with the returned `broadcast_id`."
-        ),
-        request=CUSTOMER_UPDATE_SCHEMA,
-        response=BROADCAST_RESPONSE,
-    )
-    def post(self, request: Request, **kwargs) -> Response:
-        data = payload(request)
-        validate(CUSTOMER_UPDATE_SCHEMA, data)
-        return Response(broadcast_data(broadcasts.start(self.sender(), data)))
-
-
-class AccountCustomerUpdateView(CustomerUpdateMessage, AccountScopedView):
-    def sender(self) -> Account:
-        return self.account
-
-
-class SystemCustomerUpdateView(CustomerUpdateMessage, SystemView):
-    """The system path: superduper only, the sender is the caller's (master) account."""
-
-    def sender(self) -> Account:
-        return self.principal.account
-
-
-class BroadcastView(AccountScopedView):
-    """``GET .../customer_update/message/{id}`` (extension): a broadcast and its progress."""
-
-    @kazoo_operation(
-        "(extension) Look up a customer_update broadcast",
-        description="Counts of the broadcast's deliveries by status, and whether fan-out ended.",
-        response=BROADCAST_PROGRESS_RESPONSE,
-    )
-    def get(self, request: Request, account_id: str, broadcast_id: str) -> Response:
-        broadcast = Broadcast.objects.filter(account=self.account, pk=broadcast_id).first()
-        if broadcast is None:
-            raise bad_identifier(broadcast_id)
-        return Response(
-            {
-                **broadcast_data(broadcast),
-                "created": to_gregorian(broadcast.created),
-                "fanout_complete": broadcast.finished is not None,
-                "status": broadcasts.status_counts(broadcast),
-            }
-        )
