@@ -152,3 +152,14 @@ def test_tokens_and_api_keys_are_stored_only_as_digests(world):
     account = world.accounts["C1"]
     account.refresh_from_db()
     assert account.api_key not in (account.api_key_hash, account.api_key_salt)
+
+
+def test_get_token_auth_describes_the_callers_token(world):
+    data = world.api("C1_admin").get("/v2/token_auth").json()["data"]
+    assert data["account_id"] == world.id("C1")
+    assert data["owner_id"] == world.users["C1_admin"].id
+    assert data["method"] == "user"
+
+
+def test_get_token_auth_without_token_is_401(anon):
+    assert anon.get("/v2/token_auth").status_code == 401

@@ -177,3 +177,16 @@ def test_invalid_fields_are_field_level_errors(live_world):
 def test_unknown_broadcast_id_is_404(live_world):
     response = live_world.api("R_admin").get(path(live_world) + "/" + "0" * 32)
     assert response.status_code == 404
+
+
+def test_system_path_broadcast_is_superduper_only_and_sends_from_the_master(live_world, mail_sink):
+    path_ = "/v2/notifications/customer_update/message"
+    assert live_world.api("R_admin").post(path_, {"data": {}}).status_code == 403
+    data = live_world.api("master_admin").post(path_, {"data": {}}).json()["data"]
+    assert data["accounts"] == 2  # the master's direct children: R and R2
+    mail_sink.wait_for(data["recipients"])
+    assert set(
+        SmtpLog.objects.filter(broadcast_id=data["broadcast_id"]).values_list(
+            "account_id", flat=True
+        )
+    ) == {live_world.id("master")}
