@@ -36,12 +36,17 @@ def valid_param_name(name: str) -> bool:
 
 
 def text_value(value: Any) -> str:
-    """The string a param or field carries; ``None`` is empty, bools are ``on``/``off``."""
+    """The string a param or field carries; ``None`` is empty, bools are ``on``/``off``.
+
+    Characters XML cannot carry are dropped and line ends become ``\n``, which is what a
+    parser would hand the module anyway: what we build is exactly what the module reads.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "on" if value else "off"
-    return _INVALID_XML_CHARS.sub("", str(value))
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _INVALID_XML_CHARS.sub("", text)
 
 
 def add_fields(parent: ET.Element, fields: Mapping[str, Any]) -> None:
