@@ -38,7 +38,13 @@ from gateways.modules import (
     settings_schema,
 )
 from gateways.modules.protocol import outgoing_document
-from gateways.modules.xmlio import add_params, parse_untrusted, text_value, to_bytes
+from gateways.modules.xmlio import (
+    add_params,
+    parse_untrusted,
+    text_value,
+    to_bytes,
+    valid_param_name,
+)
 
 MODULE_DIR = Path(__file__).resolve().parent / "modules"
 TIMEOUT = 2.0
@@ -150,12 +156,29 @@ def test_settings_schema_accepts_valid_and_refuses_bad_settings():
             jsonschema.validate(settings_, schema)
 
 
+def test_settings_schema_is_valid_draft4_and_draft7_even_with_no_module():
+    for modules in (discover(MODULE_DIR), []):
+        schema = settings_schema(modules)
+        jsonschema.Draft4Validator.check_schema(schema)
+        jsonschema.Draft7Validator.check_schema(schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"module": "gwtest", "params": {}}, settings_schema([]))
+
+
+def test_param_names_must_be_plain_unreserved_xml_names():
+    assert valid_param_name("login") and valid_param_name("api_key.v2")
+    for name in ("xmlparams", "XMLfoo", "login\n", "1st", "bad name", "a:b", ""):
+        assert not valid_param_name(name), name
+
+
 def test_module_without_description_takes_any_string_params(tmp_path):
     root = make_module_dir(tmp_path)
     write_script(root / "gate" / "gwplain", "#!/bin/sh\nexit 0\n")
     (module,) = discover(root)
     assert module.form == () and not module.has_description
     jsonschema.validate({"anything": "goes"}, module.params_schema())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"xmlparams": "x"}, module.params_schema())
 
 
 def test_unsafe_description_is_reported_and_the_module_still_listed(tmp_path):
@@ -192,7 +215,8 @@ def test_symlink_escaping_the_module_dir_is_refused(tmp_path):
 
 
 def test_dotdot_and_path_names_are_refused():
-    for name in ("..", "../gate/gwtest", "gate/gwtest", "/bin/sh", "", ".gwtest", "gw;sh"):
+    names = ("..", "../gate/gwtest", "gate/gwtest", "/bin/sh", "", ".gwtest", "gw;sh", "gwtest\n")
+    for name in names:
         with pytest.raises(ModuleNotFound):
             locate(MODULE_DIR, name)
 

@@ -75,17 +75,12 @@ class ModuleInfo:
         schema: dict[str, Any] = {
             "type": "object",
             "properties": {f.name: f.schema() for f in self.form},
-            "propertyNames": {
-                "pattern": PARAM_NAME_RE.pattern,
-                "not": {"pattern": "^[Xx][Mm][Ll]"},
-            },
+            "additionalProperties": False,
         }
+        if not self.form:
+            schema["patternProperties"] = {PARAM_NAME_RE.pattern: {"type": "string"}}
         if self.required_params:
             schema["required"] = self.required_params
-        if self.form:
-            schema["additionalProperties"] = False
-        else:
-            schema["additionalProperties"] = {"type": "string"}
         return schema
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,23 +114,28 @@ def discover(module_dir: str | os.PathLike[str]) -> list[ModuleInfo]:
 
 
 def settings_schema(modules: list[ModuleInfo]) -> dict[str, Any]:
-    """Schema of a ``module`` gateway's ``settings``: one branch per installed module."""
-    return {
+    """Schema of a ``module`` gateway's ``settings``: one branch per installed module.
+
+    Draft-04 compatible (no ``const``), and valid with no module installed.
+    """
+    schema: dict[str, Any] = {
         "type": "object",
         "required": ["module"],
-        "properties": {
-            "module": {"type": "string", "enum": [m.name for m in modules]},
-            "params": {"type": "object"},
-        },
-        "oneOf": [
-            {
-                "properties": {"module": {"const": m.name}, "params": m.params_schema()},
-                "title": m.title or m.name,
-            }
-            for m in modules
-        ],
+        "properties": {"module": {"type": "string"}, "params": {"type": "object"}},
         "additionalProperties": False,
     }
+    if not modules:
+        schema["properties"]["module"]["not"] = {}
+        return schema
+    schema["properties"]["module"]["enum"] = [m.name for m in modules]
+    schema["oneOf"] = [
+        {
+            "title": m.title or m.name,
+            "properties": {"module": {"enum": [m.name]}, "params": m.params_schema()},
+        }
+        for m in modules
+    ]
+    return schema
 
 
 def locate(module_dir: str | os.PathLike[str], name: str) -> Path:
@@ -144,7 +144,7 @@ def locate(module_dir: str | os.PathLike[str], name: str) -> Path:
     Called again right before each run, so a file swapped for an escaping symlink after
     discovery is still refused.
     """
-    if not isinstance(name, str) or not MODULE_NAME_RE.match(name):
+    if not isinstance(name, str) or not MODULE_NAME_RE.fullmatch(name):
         raise ModuleNotFound(f"invalid module name: {name!r}")
     root = Path(module_dir).resolve()
     candidate = root / "gate" / name
