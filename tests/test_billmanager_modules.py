@@ -377,6 +377,18 @@ def test_outgoing_error_with_nonzero_exit_is_transient_with_its_text(gwbad):
     assert "connect: cannot reach the provider" in str(error)
 
 
+def test_secrets_in_module_stderr_are_masked(gwbad):
+    error = bad_send(gwbad, "leak", api_token="tok-123456")
+    assert str(error) == "module exited with status 1: auth failed with token <Encrypted>"
+
+
+def test_secrets_in_module_error_text_are_masked(gwbad):
+    error = bad_send(gwbad, "leakerror", api_token="tok-123456")
+    assert (str(error), error.code) == ("token <Encrypted> refused", "auth")
+    ok, why = check_connection(gwbad, {"mode": "leakerror", "api_token": "tok-123456"}, TIMEOUT)
+    assert (ok, why) == (False, "auth: token <Encrypted> refused")
+
+
 def test_outgoing_segfault_is_transient(gwbad):
     error = bad_send(gwbad, "segv")
     assert not error.permanent

@@ -43,6 +43,11 @@ Commands (``protocol.py``); ``module`` is a ``ModuleInfo``, ``params`` a flat di
         id come from attributes or children of ``<message>``, or from the headers of a
         raw mail text; unknown → ``None``. Raises ``ModuleError`` on failure.
 
+Secrets: error texts, ``check_connection`` errors and receipts have the values of secret
+params masked as ``<Encrypted>`` (``password`` inputs of the form, plus params named like
+``/key|secret|token|password/i``; values of 3+ characters, raw and XML-escaped), since
+modules often echo their input to stderr or into ``<error>``.
+
 Errors (``errors.py``): ``ModuleError`` (``.permanent``) and its subclasses
 ``ModuleNotFound``, ``ModuleStartError``, ``ModuleTimeout``, ``ModuleCrashed``,
 ``ModuleOutputTooLarge``, ``ModuleOutputInvalid``, ``ModuleReportedError`` (``.type``,

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
+from xml.sax.saxutils import escape
 
 from deliveries.transports import DeliveryError, SendResult
 
@@ -24,6 +25,7 @@ from .discovery import ModuleInfo, locate
 from .errors import (
     ModuleCrashed,
     ModuleError,
+    ModuleNotFound,
     ModuleOutputInvalid,
     ModuleReportedError,
 )
@@ -97,6 +99,41 @@ def _why(completed: Completed) -> str:
     return f": {tail}" if tail else ""
 
 
+# --- secrets in error texts --------------------------------------------------------
+
+_SECRET_NAME_RE = re.compile(r"key|secret|token|password", re.IGNORECASE)
+_MASK = "<Encrypted>"
+
+
+def secret_values(module: ModuleInfo, params: Mapping[str, Any]) -> list[str]:
+    """Values of the secret params (``password`` inputs, or names like the spec's default).
+
+    Modules often log their input to stderr or repeat it in an error; those texts end up
+    in delivery rows and ``last_error``, where secrets must never appear.
+    """
+    names = set(module.secret_params) | {n for n in params if _SECRET_NAME_RE.search(n)}
+    values = {text_value(params[n]) for n in names if n in params}
+    found = {v for v in values if len(v) >= 3}
+    found |= {escape(v) for v in found}  # as it appears in XML echoed to stderr
+    return sorted(found, key=len, reverse=True)
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def redacted(exc: ModuleError, secrets: list[str]) -> ModuleError:
+    """The same error with every secret value in its texts masked."""
+    if not secrets:
+        return exc
+    exc.args = tuple(_redact(str(a), secrets) for a in exc.args)
+    if isinstance(exc, ModuleReportedError):
+        exc.text = _redact(exc.text, secrets)
+    return exc
+
+
 # --- features ----------------------------------------------------------------------
 
 _features_cache: dict[str, tuple[int, Features]] = {}
@@ -106,7 +143,10 @@ _features_lock = threading.Lock()
 def features(module: ModuleInfo, timeout: float = FEATURES_TIMEOUT) -> Features:
     """The module's features and channel, cached until the executable's mtime changes."""
     path = locate(module.root, module.name)
-    mtime = os.stat(path).st_mtime_ns
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError as exc:
+        raise ModuleNotFound(f"module not installed: {module.name}") from exc
     key = str(path)
     with _features_lock:
         cached = _features_cache.get(key)
@@ -157,13 +197,13 @@ def check_connection(
     try:
         add_params(doc, params)
         root = answer(call(module, "check_connection", doc, timeout))
+        reported = find_error(root)
     except ValueError as exc:
         return False, str(exc)
     except ModuleError as exc:
-        return False, str(exc)
-    reported = find_error(root)
+        reported = exc
     if reported is not None:
-        return False, str(reported)
+        return False, str(redacted(reported, secret_values(module, params)))
     return True, None
 
 
@@ -224,18 +264,20 @@ def outgoing(
         doc = outgoing_document(params, message, user, project, subject=subject, contact=contact)
     except ValueError as exc:
         raise DeliveryError(str(exc), permanent=True) from exc
+    secrets = secret_values(module, params)
     try:
         root = answer(call(module, "outgoing", doc, timeout))
     except ModuleError as exc:
-        raise _delivery_error(exc) from exc
+        raise _delivery_error(redacted(exc, secrets)) from exc
     reported = find_error(root)
     if reported is not None:
-        raise _delivery_error(reported)
+        raise _delivery_error(redacted(reported, secrets))
     receipt = "" if root is None else collapse(ET.tostring(root, encoding="unicode"))
-    return SendResult(status="sent", receipt=receipt)
+    return SendResult(status="sent", receipt=_redact(receipt, secrets))
 
 
 def _delivery_error(exc: ModuleError) -> DeliveryError:
+    """The outcome table of §13.1: a module's ``<error>`` is permanent, with its type."""
     if isinstance(exc, ModuleReportedError):
         return DeliveryError(exc.text or str(exc), permanent=True, code=exc.type or None)
     return DeliveryError(str(exc), permanent=exc.permanent)
@@ -251,10 +293,14 @@ def ingoing(module: ModuleInfo, params: Mapping[str, Any], timeout: float) -> li
         add_params(ET.SubElement(doc, "gateway"), params)
     except ValueError as exc:
         raise ModuleError(str(exc)) from exc
-    root = answer(call(module, "ingoing", doc, timeout))
+    secrets = secret_values(module, params)
+    try:
+        root = answer(call(module, "ingoing", doc, timeout))
+    except ModuleError as exc:
+        raise redacted(exc, secrets) from None
     reported = find_error(root)
     if reported is not None:
-        raise reported
+        raise redacted(reported, secrets)
     if root is None:
         return []
     messages = root if root.tag == "messages" else root.find("messages")
