@@ -434,8 +434,11 @@ def _check_placeholders(definition: dict, properties: set[str], out: _Collector)
         for path, text in _leaves(response_map, f"{ROOT}.API.{name}.response_map"):
             _check_capture(path, text, RESPONSE_CAPTURES, out)
     raw = definition.get("Webhook")
-    items = raw.items() if isinstance(raw, dict) else enumerate(raw or [])
-    for key, model in items if isinstance(raw, (dict, list)) else []:
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    else:
+        items = list(enumerate(raw)) if isinstance(raw, list) else []
+    for key, model in items:
         params = model.get("request_parameters") if isinstance(model, dict) else None
         for path, text in _leaves(params, f"{ROOT}.Webhook.{key}.request_parameters"):
             _check_capture(path, text, WEBHOOK_CAPTURES, out)
