@@ -349,7 +349,7 @@ def _check_oauth(definition: dict, out: _Collector) -> None:
         CONTENT_TYPES
     ):
         out.add(f"{path}.token_parameters.content_type", "enum", f"must be {FORM} or {JSON}")
-    scheme = oauth.get("request_auth", "Bearer")
+    scheme = oauth.get("request_auth") or "Bearer"
     if not isinstance(scheme, str) or not AUTH_SCHEME.match(scheme):
         out.add(f"{path}.request_auth", "wrong_format", "an Authorization scheme like Bearer")
 

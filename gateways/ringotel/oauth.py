@@ -121,7 +121,8 @@ def _snippet(body: bytes) -> str:
 def authorization(definition: Mapping[str, Any], token: Token) -> str:
     """The ``Authorization`` value per ``request_auth`` (a scheme word; Bearer default)."""
     section = oauth_section(definition) or {}
-    scheme = section.get("request_auth") or "Bearer"
+    scheme = section.get("request_auth")
+    scheme = scheme.strip() if isinstance(scheme, str) and scheme.strip() else "Bearer"
     return f"{scheme} {token.access_token}"
 
 
