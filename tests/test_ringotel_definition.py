@@ -3,6 +3,7 @@
 import copy
 
 from gateways.ringotel import (
+    default_channel,
     features,
     fully_configured,
     missing_properties,
@@ -494,3 +495,25 @@ def test_validation_never_raises_on_junk_values():
             validate_definition(send(**{key: value}))
         validate_definition(base(Webhook=[value]))
         validate_definition(base(Webhook={"delivered": value}))
+
+
+def test_class_must_be_a_channel_name():
+    errors = validate_definition(base(**{"class": "SMS gateway"}))
+    assert rules(errors, f"{P}.class") == {"wrong_format"}
+
+
+def test_default_channel_is_the_class():
+    assert default_channel(base()) == "sms"
+    assert default_channel(base(**{"class": None})) is None
+
+
+def test_form_parameters_must_be_an_object():
+    definition = send(
+        request_content_type="application/x-www-form-urlencoded", request_parameters=["$to$"]
+    )
+    errors = validate_definition(definition)
+    assert rules(errors, f"{P}.API.SendMessage.request_parameters") == {"wrong_format"}
+
+
+def test_json_parameters_may_be_an_array():
+    assert validate_definition(send(request_parameters=["$to$", "$content$"])) == {}

@@ -240,3 +240,16 @@ def test_refresh_once_and_repeat_flow_with_build_request():
     assert first.headers["Authorization"] == "Bearer tok-1"
     assert second.headers["Authorization"] == "Bearer tok-2"
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"] == "d1"
+
+
+def test_parse_token_lifetime_is_clamped():
+    assert parse_token(200, b'{"access_token":"t","expires_in":"soon"}', now=0).expires_at == 3570
+    assert parse_token(200, b'{"access_token":"t","expires_in":1e300}', now=0).expires_at == 86370
+    assert parse_token(200, b'{"access_token":"t","expires_in":-5}', now=0).expires_at == -30
+
+
+def test_short_lived_token_is_still_used_once():
+    post = FakeTokenEndpoint(expires_in=10)
+    oauth = client(post)
+    assert oauth.header() == "Bearer tok-1"
+    assert oauth.header() == "Bearer tok-2"

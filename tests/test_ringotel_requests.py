@@ -234,3 +234,24 @@ def test_dollar_literal_in_body():
 def test_recipient_text_with_placeholder_is_sent_literally():
     request = build(variables={**VARS, "content": "my key is $API key$"})
     assert json.loads(request.body)["text"] == "my key is $API key$"
+
+
+def test_json_array_body():
+    request = build(definition(request_parameters=["$to$", "$Port$"]))
+    assert json.loads(request.body) == ["+15552223333", 25]
+
+
+def test_no_parameters_no_body_and_no_content_type():
+    defn = definition()
+    del defn["API"]["SendMessage"]["request_parameters"]
+    request = build(defn)
+    assert request.body is None
+    assert "Content-Type" not in request.headers
+
+
+def test_non_json_macro_values_do_not_break_the_body():
+    import datetime
+
+    defn = definition(request_parameters={"when": "$macro.when$"})
+    request = build(defn, macros={"when": datetime.date(2026, 1, 2)})
+    assert json.loads(request.body) == {"when": "2026-01-02"}

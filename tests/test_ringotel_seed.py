@@ -11,9 +11,9 @@ from gateways.ringotel import (
     fully_configured,
     interpret_response,
     match,
-    models,
     parse_webhook,
     validate_definition,
+    webhook_models,
 )
 
 SEED = json.loads((Path(__file__).parent / "data" / "ringotel_seed.json").read_text())
@@ -84,7 +84,7 @@ def test_seed_answer_without_data_id_is_sent_without_provider_id():
 
 
 def test_seed_message_webhook():
-    found = match(models(DEFINITION), BODIES["message"])
+    found = match(webhook_models(DEFINITION), BODIES["message"])
     assert (found.event_key, found.event_type) == ("message", "message")
     assert found.event == {
         "type": "message",
@@ -97,7 +97,7 @@ def test_seed_message_webhook():
 
 
 def test_seed_file_webhook():
-    found = match(models(DEFINITION), BODIES["file"])
+    found = match(webhook_models(DEFINITION), BODIES["file"])
     assert (found.event_key, found.event_type) == ("file", "mms")
     assert found.event == {
         "type": "message",
@@ -110,7 +110,7 @@ def test_seed_file_webhook():
 
 
 def test_seed_delivered_webhook():
-    found = match(models(DEFINITION), BODIES["delivered"])
+    found = match(webhook_models(DEFINITION), BODIES["delivered"])
     assert (found.event_key, found.event_type) == ("delivered", "messageDelivered")
     assert found.event == {
         "type": "status",
@@ -122,14 +122,14 @@ def test_seed_delivered_webhook():
 
 
 def test_seed_webhook_models_do_not_cross_match():
-    model_list = models(DEFINITION)
+    model_list = webhook_models(DEFINITION)
     for key, body in BODIES.items():
         assert match(model_list, body).event_key == key
 
 
 def test_seed_unknown_method_is_unmatched():
     body = {"method": "typing", "params": {"from": "+1"}}
-    assert match(models(DEFINITION), body) is None
+    assert match(webhook_models(DEFINITION), body) is None
     assert parse_webhook(DEFINITION, body) == []
 
 
@@ -141,4 +141,4 @@ def test_seed_webhook_as_object_keyed_by_event_key_behaves_the_same():
     definition = {**DEFINITION, "Webhook": keyed}
     assert validate_definition(definition) == {}
     for key, body in BODIES.items():
-        assert match(models(definition), body).event_key == key
+        assert match(webhook_models(definition), body).event_key == key

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateways.ringotel import match, models, parse_webhook
+from gateways.ringotel import match, parse_webhook, webhook_models
 
 
 def model(event_key, params, **extra):
@@ -193,7 +193,7 @@ def test_match_records_index_type_and_captures():
 
 def test_models_from_object_form():
     definition = {"Webhook": {"delivered": {"request_parameters": {"id": "$messageid$"}}}}
-    assert match(models(definition), {"id": "x"}).event["status"] == "delivered"
+    assert match(webhook_models(definition), {"id": "x"}).event["status"] == "delivered"
 
 
 def test_parse_webhook_list_of_bodies():

@@ -12,6 +12,7 @@ Settings (``settings = {"definition", "properties", "secret_properties"}``)
     ``property_names(definition) -> list[str]`` — form fields, in order.
     ``features(definition) -> list[str]`` — SPEC §3, e.g. ``["outgoing", "send_file"]``.
     ``fully_configured(definition, properties) -> bool`` — valid and every property set.
+    ``default_channel(definition) -> str | None`` — ``class``, the channel's default.
 
 Sending
     ``build_request(definition, action, variables, properties, auth_header=None,
@@ -40,12 +41,13 @@ OAuth2
     (``.permanent`` for 400/401/403) when the token endpoint refuses.
 
 Webhooks
-    ``match(models(definition), body, method=None) -> Match | None`` (first match wins;
+    ``match(webhook_models(definition), body, method=None) -> Match | None`` (first match wins;
     ``Match.event`` is the SPEC §6 event or None, with ``Match.detail`` saying why);
     ``parse_webhook(definition, body) -> list[event]`` for a whole request.
 """
 
 from .definition import (
+    default_channel,
     features,
     fully_configured,
     missing_properties,
@@ -58,7 +60,7 @@ from .definition import (
 from .oauth import OAuthClient, OAuthError, TokenCache, token_request
 from .requests import DefinitionError, OutboundRequest, build_request
 from .responses import Outcome, capture, interpret, interpret_response
-from .webhooks import Match, match, models, parse_webhook
+from .webhooks import Match, match, parse_webhook
 
 __all__ = [
     "DefinitionError",
@@ -70,13 +72,13 @@ __all__ = [
     "TokenCache",
     "build_request",
     "capture",
+    "default_channel",
     "features",
     "fully_configured",
     "interpret",
     "interpret_response",
     "match",
     "missing_properties",
-    "models",
     "parse_webhook",
     "property_names",
     "secret_property_names",

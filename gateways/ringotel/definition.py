@@ -49,6 +49,7 @@ REQUIRED_CAPTURES = {
 SECRET_NAME = re.compile(r"key|secret|token|password", re.IGNORECASE)
 HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 AUTH_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 URL_START = re.compile(r"^https?://[^/?#\s]", re.IGNORECASE)
 FEATURE_ORDER = ("outgoing", "send_file", "ingoing", "delivery_reports", "check_connection")
 
@@ -208,6 +209,7 @@ def validate_definition(definition: Any, properties: dict | None = None) -> Erro
     if _depth(definition) > MAX_DEPTH:
         out.add(ROOT, "wrong_format", f"nested deeper than {MAX_DEPTH} levels")
         return out.errors
+    _check_class(definition, out)
     names = _check_properties(definition, out)
     _check_api(definition, out)
     _check_auth(definition, out)
@@ -229,6 +231,18 @@ def _depth(tree: Any) -> int:
         if isinstance(node, (dict, list)):
             stack.extend((child, level + 1) for child in children)
     return deepest
+
+
+def _check_class(definition: dict, out: _Collector) -> None:
+    value = definition.get("class")
+    if value is not None and (not isinstance(value, str) or not CHANNEL.match(value)):
+        out.add(f"{ROOT}.class", "wrong_format", "a channel name like sms")
+
+
+def default_channel(definition: Any) -> str | None:
+    """The gateway's channel when none is given: the definition's ``class`` (SPEC §2)."""
+    value = definition.get("class") if isinstance(definition, dict) else None
+    return value if isinstance(value, str) and CHANNEL.match(value) else None
 
 
 def _check_properties(definition: dict, out: _Collector) -> set[str]:
@@ -284,6 +298,9 @@ def _check_request(request: Any, path: str, out: _Collector) -> None:
     for key in ("request_parameters", "response_map"):
         if request.get(key) is not None and not isinstance(request[key], (dict, list)):
             out.add(f"{path}.{key}", "wrong_format", "must be an object")
+    flat = method == "GET" or media_type(content_type) == FORM
+    if flat and isinstance(request.get("request_parameters"), list):
+        out.add(f"{path}.request_parameters", "wrong_format", "form and GET need an object")
     _check_headers(request.get("headers"), f"{path}.headers", out)
 
 
@@ -489,6 +506,7 @@ def _leaves(tree: Any, path: str) -> Iterator[tuple[str, str]]:
 __all__ = [
     "FEATURE_ORDER",
     "Errors",
+    "default_channel",
     "features",
     "fully_configured",
     "media_type",

@@ -11,6 +11,7 @@ does no I/O of its own and tests need no network. No authorization-code flow.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ Post = Callable[[str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], b
 
 EXPIRY_MARGIN = 30.0
 DEFAULT_LIFETIME = 3600.0
+MAX_LIFETIME = 86400.0  # a token claiming to live longer is re-fetched daily anyway
 REFRESH_TOKEN_PROPERTY = "Refresh Token"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -109,6 +111,9 @@ def parse_token(status: int, body: bytes, now: float) -> Token:
         lifetime = float(lifetime)
     except (TypeError, ValueError):
         lifetime = DEFAULT_LIFETIME
+    if not math.isfinite(lifetime):
+        lifetime = DEFAULT_LIFETIME
+    lifetime = min(max(lifetime, 0.0), MAX_LIFETIME)
     token_type = data.get("token_type") if isinstance(data.get("token_type"), str) else "Bearer"
     return Token(data["access_token"], now + lifetime - EXPIRY_MARGIN, token_type)
 

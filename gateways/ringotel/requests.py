@@ -93,7 +93,8 @@ def build_request(
         content_type = None
     else:
         body = _encode_body(params, content_type)
-        headers["Content-Type"] = content_type
+        if body is not None:
+            headers["Content-Type"] = content_type
     headers.update(_auth_headers(definition, context, auth_header))
     headers.update(_fixed_headers(context.variables.get("delivery_id")))
     return OutboundRequest(method, url, headers, body, content_type)
@@ -163,7 +164,8 @@ def _encode_body(params: Any, content_type: str) -> bytes | None:
         return None
     if media_type(content_type) == FORM:
         return urlencode(flat_pairs(params)).encode("ascii")
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(params, ensure_ascii=False, separators=(",", ":"), default=str)
+    return text.encode("utf-8")
 
 
 def _with_query(url: str, params: Any) -> str:

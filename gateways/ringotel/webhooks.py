@@ -23,7 +23,7 @@ from .placeholders import MAX_DEPTH, string_form, whole_placeholder
 
 @dataclass(frozen=True)
 class Match:
-    """The model that matched (its index in :func:`models`), what it captured, the event.
+    """The model that matched (its index in the model list), what it captured, the event.
 
     ``event`` is None when the body matched but means nothing we can apply, e.g. a
     ``status`` model whose provider status is not in ``status_map`` (record it as
@@ -38,11 +38,6 @@ class Match:
     detail: str = ""
 
 
-def models(definition: Mapping[str, Any]) -> list[dict]:
-    """The definition's models as a list (array or object form)."""
-    return webhook_models(definition)
-
-
 def match(model_list: list[dict], body: Any, method: str | None = None) -> Match | None:
     """The first model matching ``body`` (a parsed JSON object or form dict), or None.
 
@@ -53,7 +48,7 @@ def match(model_list: list[dict], body: Any, method: str | None = None) -> Match
     for index, model in enumerate(model_list):
         found = _match_model(model, body, method)
         if found is not None:
-            event_key = model["event_key"]
+            event_key = str(model.get("event_key"))
             event, detail = build_event(model, found)
             event_type = model.get("event_type")
             event_type = event_type if isinstance(event_type, str) else None
@@ -192,7 +187,7 @@ def _mapped_status_event(status_map: Any, captures: Mapping[str, Any]) -> tuple[
 def parse_webhook(definition: Mapping[str, Any], body: Any, method: str | None = None) -> list:
     """SPEC §6-style events for one request body (an object, or an array of objects)."""
     bodies = body if isinstance(body, list) else [body]
-    model_list = models(definition)
+    model_list = webhook_models(definition)
     events = []
     for item in bodies[:100]:
         found = match(model_list, item, method)
