@@ -253,3 +253,12 @@ def test_short_lived_token_is_still_used_once():
     oauth = client(post)
     assert oauth.header() == "Bearer tok-1"
     assert oauth.header() == "Bearer tok-2"
+
+
+def test_forget_gateway_drops_its_tokens_only():
+    post, cache = FakeTokenEndpoint(), TokenCache(Clock())
+    client(post, cache).header()
+    client(post, cache, gateway="g2").header()
+    cache.forget_gateway("g1")
+    assert client(post, cache).header() == "Bearer tok-3"
+    assert client(post, cache, gateway="g2").header() == "Bearer tok-2"

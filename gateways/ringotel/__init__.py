@@ -38,7 +38,10 @@ OAuth2
     ``post(url, headers, body) -> (status, headers, body_bytes)``; ``header()`` is the
     ``auth_header`` for ``build_request``; on an API 401 call ``invalidate()``, then
     ``header()`` again and repeat once (not counted as an attempt). ``OAuthError``
-    (``.permanent`` for 400/401/403) when the token endpoint refuses.
+    (``.permanent`` for 400/401/403) when the token endpoint refuses. The process-wide
+    cache is ``gateways.ringotel.oauth.TOKENS``; call ``TOKENS.forget_gateway(id)`` when a
+    gateway's settings change or it is deleted. ``check_connection`` for an OAuth2
+    definition without ``API.CheckConnection`` = fetching a token succeeds.
 
 Webhooks
     ``match(webhook_models(definition), body, method=None) -> Match | None`` (first match wins;

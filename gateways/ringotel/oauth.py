@@ -172,6 +172,12 @@ class TokenCache:
             if stale is None or self._tokens.get(key) == stale:
                 self._tokens.pop(key, None)
 
+    def forget_gateway(self, gateway_id: str) -> None:
+        """Drop every token of a gateway: call it when its settings change or it is deleted."""
+        with self._guard:
+            for key in [key for key in self._tokens if key[0] == str(gateway_id)]:
+                del self._tokens[key]
+
     def clear(self) -> None:
         with self._guard:
             self._tokens.clear()
