@@ -46,7 +46,10 @@ OAuth2
 Webhooks
     ``match(webhook_models(definition), body, method=None) -> Match | None`` (first match wins;
     ``Match.event`` is the SPEC §6 event or None, with ``Match.detail`` saying why);
-    ``parse_webhook(definition, body) -> list[event]`` for a whole request.
+    ``parse_webhook(definition, body) -> list[event]`` for a whole request. Failure events
+    carry ``failure``: ``permanent-failure`` (``failed`` models, ``status_map`` → failed)
+    or ``temporary-failure`` (``status_map`` → temporary-failure), always with
+    ``status: "failed"``, so the receipt machine only sees sent / delivered / failed.
 """
 
 from .definition import (
