@@ -110,7 +110,8 @@ class DemoServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.demo = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        serve = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        serve.start()
         host, port = self._httpd.server_address[:2]
         self.base_url = f"http://{host}:{port}"
         return self

@@ -125,7 +125,8 @@ class _Server:
         self.httpd = ThreadingHTTPServer((self.host, self.port), self.handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self.owner  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (and so test teardown) fast.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
