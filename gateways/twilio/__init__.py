@@ -47,6 +47,20 @@ Webhooks (``signature.py``, ``webhook.py``)
         sent → ``sent``. ``Body`` without ``MessageStatus`` → ``{"type":"message","id",
         "from","to","text","media_url"}`` (``MediaUrl0`` when ``NumMedia`` > 0).
 
+What the vendor class must do
+    ``send``: refuse with ``gateway not fully configured`` unless ``fully_configured``;
+        ``build_send_request(config, message, absolute webhook_url)`` (no PUBLIC_BASE_URL
+        → pass None: no receipts); perform it via ``gateways/http.py`` (which adds
+        User-Agent / Idempotency-Key / X-Notify-Delivery-Id and turns connect errors and
+        timeouts into ``DeliveryError(unreachable=True)``); return
+        ``interpret_send_response(status, headers, body, retry_on=gateway.retry_on)`` —
+        or omit ``retry_on`` to keep Twilio's 429/5xx rule.
+    ``check_connection``: the same with ``build_check_request`` / ``interpret_check_response``.
+    ``parse_webhook(body, headers, config)``: first ``validate_signature(absolute
+        webhook_url incl. query, form, headers["X-Twilio-Signature"], config["auth_token"])``
+        → else 403, nothing applied; then ``parse_webhook(form)``. Events carry an extra
+        ``provider_status`` (Twilio's raw status) for the row's ``events`` detail.
+
 Fake server (``fake.py``): ``FakeTwilio`` (a context manager; ``.base_url``, ``.account_sid``,
     ``.auth_token``, ``.requests``, ``.reject(to, code, …)``, ``.undeliver(to, error_code)``,
     ``.send_inbound(url, …)``, ``.wait_for_callbacks(n)``) and ``CallbackSink`` (records
