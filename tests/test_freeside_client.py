@@ -2,6 +2,8 @@
 
 import base64
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -362,3 +364,19 @@ def test_check_connection_document_passes_the_demo_prepare(demo):
     status, body = perform(build_prepare_request(settings, check_connection_document()))
     assert interpret_prepare(status, body)
     assert demo.sends == []
+
+
+def test_demo_server_runs_standalone_as_a_module():
+    command = [sys.executable, "-m", "gateways.freeside.demo_server", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not lines or lines[-1].strip() != "}":
+            lines.append(process.stdout.readline())
+        settings = json.loads("".join(lines))
+        status, body = perform(build_prepare_request(settings, check_connection_document()))
+        assert status == 200
+        assert json.loads(body)["msgname"] == "password_reset"
+    finally:
+        process.terminate()
+        process.wait(timeout=5)

@@ -115,3 +115,9 @@ def test_changing_the_url_breaks_the_signature(url, other, params, token):
     if url == other:
         return
     assert not validate_signature(other, params, signature(url, params, token), token)
+
+
+def test_moving_the_name_value_boundary_is_not_detected_by_twilios_scheme():
+    """A known limit of Twilio's algorithm (no separators), pinned so nobody relies on it."""
+    signed = signature(URL, {"ab": "c"}, TOKEN)
+    assert validate_signature(URL, {"a": "bc"}, signed, TOKEN)
