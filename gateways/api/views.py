@@ -8,6 +8,8 @@ the reduced view). The work itself lives in ``gateways.services``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,9 +44,7 @@ class GatewayScope:
     """Finding gateways for the scope (an account, or None for the system)."""
 
     principal: object
-
-    def scope(self) -> Account | None:
-        raise NotImplementedError
+    scope: Callable[[], Account | None]  # from the base view: the account, or None
 
     def full_set(self) -> QuerySet[Gateway]:
         """Gateways shown in full here: the scope's own (system ones: superduper only)."""
