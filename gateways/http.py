@@ -14,6 +14,7 @@ per SPEC-channels §8:
 
 from __future__ import annotations
 
+import base64
 import functools
 import ipaddress
 import json
@@ -151,6 +152,9 @@ def request(
         all_headers["X-Notify-Delivery-Id"] = options.delivery_id
     if bearer:
         all_headers["Authorization"] = f"Bearer {bearer}"
+    elif basic:
+        pair = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
+        all_headers["Authorization"] = f"Basic {pair}"
     timeout = options.timeout or settings.CHANNELS_HTTP_TIMEOUT
     built = client().build_request(
         method,
@@ -159,7 +163,6 @@ def request(
         data=form,
         content=content,
         headers=all_headers,
-        auth=httpx.BasicAuth(*basic) if basic else None,
         timeout=timeout,
     )
     answer = _exchange(built)
