@@ -149,7 +149,9 @@ class FakeProvider:
         self._thread: threading.Thread | None = None
 
     def start(self) -> FakeProvider:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
