@@ -234,6 +234,7 @@ CHANNELS_HTTP_MAX_RESPONSE_BYTES = env_int("CHANNELS_HTTP_MAX_RESPONSE_BYTES", 1
 CHANNELS_BLOCK_PRIVATE_NETWORKS = env_bool("CHANNELS_BLOCK_PRIVATE_NETWORKS", False)
 CHANNELS_VENDORS = env_list("CHANNELS_VENDORS")  # dotted paths of extra vendor classes
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
+CHANNELS_WEBHOOK_MAX_BYTES = env_int("CHANNELS_WEBHOOK_MAX_BYTES", 1_048_576, minimum=1)
 FAKE_VENDOR_DELIVERY_DELAY = env_float("FAKE_VENDOR_DELIVERY_DELAY", 0.0, minimum=0)
 
 # --- Security (production) ------------------------------------------------------------------

@@ -95,6 +95,15 @@ KIND_RESPONSE = obj(
     required=["name", "features", "settings_schema"],
 )
 
+WEBHOOK_RESPONSE = obj(
+    {
+        "results": array_of(
+            obj({"event": nullable(STRING), "result": STRING, "delivery_id": nullable(HEX_ID)})
+        )
+    },
+    required=["results"],
+)
+
 # The gateway id path parameter, described once (config.openapi reads this table).
 PATH_PARAMETERS.setdefault(
     "gateway_id",

@@ -6,7 +6,10 @@ _G = "<str:gateway_id>"
 _SYSTEM = "gateways"
 _ACCOUNT = "accounts/<str:account_id>/gateways"
 
-urlpatterns = [path("gateway_kinds", views.GatewayKindsView.as_view())]
+urlpatterns = [
+    path("gateway_kinds", views.GatewayKindsView.as_view()),
+    path("webhooks/<str:gateway_id>/<str:hook_token>", views.InboundWebhookView.as_view()),
+]
 for prefix, scope in (("", _SYSTEM), ("Account", _ACCOUNT)):
     kind = "System" if not prefix else "Account"
     urlpatterns += [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,9 +19,9 @@ from accounts.models import Account
 from accounts.permissions import AccountScopedView, KazooView, SystemView
 from config.errors import KazooError, bad_identifier, field_error, forbidden
 from config.ids import is_hex_id
-from config.openapi import array_of, kazoo_operation, query
+from config.openapi import OBJECT, array_of, kazoo_operation, query
 from config.requests import payload
-from gateways import documents, selection, services
+from gateways import documents, inbound, selection, services
 from gateways.api.serializers import (
     CHECK_RESPONSE,
     EVENT_RESPONSE,
@@ -28,6 +29,7 @@ from gateways.api.serializers import (
     GATEWAY_RESPONSE,
     GATEWAY_UPDATE,
     KIND_RESPONSE,
+    WEBHOOK_RESPONSE,
 )
 from gateways.kinds import get_kind, kind_names
 from gateways.models import Gateway
@@ -284,3 +286,53 @@ class SystemGatewayEventsView(GatewayEvents, SystemWrites):
 
 class AccountGatewayEventsView(GatewayEvents, AccountScope):
     pass
+
+
+class InboundWebhookView(KazooView):
+    """Provider callbacks: no Kazoo token; the URL's hook token (and ``webhook_auth``) is
+    the credential. Accepted requests always get 200 so providers do not retry forever."""
+
+    authentication_classes: list = []
+    parser_classes: list = []
+
+    def _receive(
+        self, request: Request, gateway_id: str, hook_token: str, raw: bytes, content_type: str
+    ) -> Response:
+        authorization = request.headers.get("Authorization", "")
+        try:
+            gateway = inbound.authenticate(gateway_id, hook_token, authorization)
+            if len(raw) > settings.CHANNELS_WEBHOOK_MAX_BYTES:
+                raise inbound.Rejected(413, "webhook body too large")
+            body = inbound.parse_body(raw, content_type)
+        except inbound.Rejected as rejected:
+            raise KazooError(rejected.status, str(rejected), {"message": str(rejected)}) from None
+        return Response({"results": inbound.receive(gateway, body, dict(request.headers))})
+
+    @kazoo_operation(
+        "Receive a provider webhook",
+        description="Delivery receipts and inbound messages from the gateway's provider "
+        "(extension). JSON or form body.",
+        request=OBJECT,
+        response=WEBHOOK_RESPONSE,
+        tags=TAGS,
+    )
+    def post(self, request: Request, gateway_id: str, hook_token: str) -> Response:
+        return self._receive(
+            request,
+            gateway_id,
+            hook_token,
+            request.body,
+            request.content_type or "application/json",
+        )
+
+    @kazoo_operation(
+        "Receive a provider webhook (query string)",
+        description="The query string is the body.",
+        response=WEBHOOK_RESPONSE,
+        tags=TAGS,
+    )
+    def get(self, request: Request, gateway_id: str, hook_token: str) -> Response:
+        raw = request.META.get("QUERY_STRING", "").encode()
+        return self._receive(
+            request, gateway_id, hook_token, raw, "application/x-www-form-urlencoded"
+        )
