@@ -8,12 +8,13 @@ template_id, attempts, macros, media_url``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from deliveries.transports import DeliveryError, SendResult
 from gateways import documents
 from gateways.kinds import get_kind
-from gateways.kinds.base import OutboundMessage
+from gateways.kinds.base import GatewayConfig, OutboundMessage
 from gateways.models import Gateway
 
 
@@ -39,19 +40,40 @@ def message_from(delivery: Any, sender: str) -> OutboundMessage:
 
 
 class GatewayTransport:
+    """Sends rows through their gateway's kind.
+
+    A transport instance lives as long as its worker and keeps each gateway it loaded for
+    ``CACHE_SECONDS`` (decrypting secrets once, not per row): a gateway disabled, deleted or
+    edited is honoured by the rows sent after that, at most that much later.
+    """
+
     name = "gateway"
+    CACHE_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[float, Gateway | None, GatewayConfig | None]] = {}
 
     def send(self, delivery: Any) -> SendResult:
-        gateway = Gateway.objects.filter(pk=getattr(delivery, "gateway_id", None)).first()
-        if gateway is None or gateway.deleted_at is not None:
+        gateway, config = self._load(str(getattr(delivery, "gateway_id", None) or ""))
+        if gateway is None or config is None or gateway.deleted_at is not None:
             raise DeliveryError("gateway deleted", permanent=True)
         if not gateway.enabled:
             raise DeliveryError("gateway disabled", permanent=True)
         kind = get_kind(gateway.kind)
-        config = documents.config_of(gateway)
         if not kind.fully_configured(config.settings):
             raise DeliveryError("gateway not fully configured", permanent=True)
         return kind.send(message_from(delivery, gateway.sender), config)
 
+    def _load(self, gateway_id: str) -> tuple[Gateway | None, GatewayConfig | None]:
+        now = time.monotonic()
+        cached = self._cache.get(gateway_id)
+        if cached is not None and now - cached[0] < self.CACHE_SECONDS:
+            return cached[1], cached[2]
+        gateway = next(iter(Gateway.objects.filter(pk=gateway_id).order_by()[:1]), None)
+        config = documents.config_of(gateway) if gateway is not None else None
+        self._cache[gateway_id] = (now, gateway, config)
+        return gateway, config
+
     def close(self) -> None:
-        """Nothing held: HTTP connections live in ``gateways.http``'s shared pool."""
+        """Forget cached gateways; HTTP connections live in ``gateways.http``'s pool."""
+        self._cache.clear()
