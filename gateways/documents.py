@@ -6,14 +6,16 @@ store, applying the secret write rules; ``full_view`` / ``reduced_view`` are the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings as django_settings
 
-from config.errors import field_error, required_error
+from config.errors import ValidationFailed, field_error, required_error
 from config.validation import format_checker, validate
 from gateways import http, secrets
 from gateways.kinds import get_kind, kind_names
@@ -86,7 +88,8 @@ class Prepared:
 
 def prepare(data: dict, existing: Gateway | None = None) -> Prepared:
     """Validate ``data`` (a create, or a partial update of ``existing``); raise 400s."""
-    validate(document_schema(), data)
+    with _secrets_hidden([WEBHOOK_TOKEN]):
+        validate(document_schema(), data)
     if existing is None:
         for key in ("name", "kind"):
             if key not in data:
@@ -97,15 +100,33 @@ def prepare(data: dict, existing: Gateway | None = None) -> Prepared:
     stored = existing.secret_values() if existing else {}
     document = _effective(data, existing, stored)
     settings = document["settings"]
-    validate({"properties": {"settings": kind.settings_schema()}}, {"settings": settings})
+    paths = [("settings", *path) for path in kind.secret_paths(settings)] + [WEBHOOK_TOKEN]
     channel = data.get("channel") or (existing.channel if existing else None)
     channel = channel or kind.default_channel(settings)
-    if not channel:
-        raise required_error("channel")
-    kind.validate(settings, channel)
-    paths = [("settings", *path) for path in kind.secret_paths(settings)] + [WEBHOOK_TOKEN]
+    with _secrets_hidden(paths):
+        validate({"properties": {"settings": kind.settings_schema()}}, {"settings": settings})
+        if not channel:
+            raise required_error("channel")
+        kind.validate(settings, channel)
     plain, values = secrets.split(document, paths)
     return Prepared(_fields(data, existing, kind.default_retry_on, channel), plain, values)
+
+
+@contextlib.contextmanager
+def _secrets_hidden(paths: list[secrets.Path]) -> Iterator[None]:
+    """Validation errors on a secret leaf never echo the value (errors are logged, shown)."""
+    dotted = {".".join(path) for path in paths}
+    try:
+        yield
+    except ValidationFailed as failure:
+        for path, rules in failure.data.items():
+            if path not in dotted:
+                continue
+            for detail in rules.values():
+                for key in ("value", "cause"):
+                    if key in detail:
+                        detail[key] = secrets.ENCRYPTED
+        raise
 
 
 def _effective(data: dict, existing: Gateway | None, stored: dict) -> dict:

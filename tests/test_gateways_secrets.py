@@ -197,3 +197,37 @@ def test_a_planted_secret_is_nowhere_in_the_database_file_or_the_logs(
     assert "gateway created" in caplog.text
     assert SECRET not in caplog.text
     assert all(SECRET not in repr(record.__dict__) for record in caplog.records)
+
+
+def test_a_validation_error_on_a_secret_does_not_echo_it(world):
+    long_secret = SECRET * 300  # over maxLength
+    response = world.api("R_admin").put(
+        gateways_path(world.id("R")), {"data": _hook(token=long_secret)}
+    )
+    assert response.status_code == 400
+    assert "maxLength" in response.json()["data"]["settings.config.token"]
+    assert SECRET not in response.content.decode()
+
+
+def test_a_webhook_auth_token_of_the_wrong_type_is_not_echoed(world):
+    document = _hook(webhook_auth={"type": "Bearer", "token": 987654321987})
+    response = world.api("R_admin").put(gateways_path(world.id("R")), {"data": document})
+    assert "type" in response.json()["data"]["webhook_auth.token"]
+    assert "987654321987" not in response.content.decode()
+
+
+def test_admin_shows_gateways_with_secrets_obscured(world):
+    from django.contrib.auth.models import Permission, User
+    from django.test import Client
+
+    gateway = create(world.api("R_admin"), world.id("R"), _hook())
+    user = User.objects.create_user("viewer", password="viewer-pass", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_gateway"))
+    client = Client()
+    client.force_login(user)
+    listing = client.get("/admin/gateways/gateway/")
+    page = client.get(f"/admin/gateways/gateway/{gateway['id']}/change/")
+    assert listing.status_code == page.status_code == 200
+    assert "&lt;Encrypted&gt;" in page.content.decode()
+    assert SECRET not in listing.content.decode() + page.content.decode()
+    assert client.get("/admin/gateways/gateway/add/").status_code == 403
