@@ -312,6 +312,11 @@ def test_account_gateway_is_not_on_the_system_path(world):
             "maximum",
         ),
         ({**FAKE_SMS, "webhook_auth": {"type": "Basic"}}, "webhook_auth.type", "enum"),
+        (
+            {"name": "m", "kind": "smtp", "channel": "sms", "settings": {"host": "h"}},
+            "channel",
+            "enum",
+        ),
     ],
 )
 def test_invalid_document_is_rejected_with_path_and_rule(world, document, path, rule):

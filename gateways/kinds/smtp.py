@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings as django_settings
 
+from config.errors import field_error
 from deliveries.transports import DeliveryError, SendResult
 from gateways.kinds.base import CheckResult, GatewayConfig, Kind, OutboundMessage
 from gateways.secrets import Path
@@ -60,6 +61,11 @@ class SmtpKind(Kind):
 
     def default_channel(self, settings: dict) -> str | None:
         return "email"
+
+    def validate(self, settings: dict, channel: str) -> None:
+        if channel != "email":
+            message = "Value not found in enumerated list of values"
+            raise field_error("channel", "enum", message, target=["email"], value=channel)
 
     def secret_paths(self, settings: dict) -> list[Path]:
         return [("password",)]
