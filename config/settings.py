@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "smtplog",
+    "gateways",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_INTERVAL,
     },
 }
+
+# --- Channels: gateways ---------------------------------------------------------------------
+# Fernet keys (comma-separated, the first encrypts); unset: one derived from SECRET_KEY.
+CHANNELS_SECRET_KEYS = env_list("CHANNELS_SECRET_KEYS")
+CHANNELS_HTTP_TIMEOUT = env_float("CHANNELS_HTTP_TIMEOUT", 10.0, minimum=0.1)
+CHANNELS_HTTP_MAX_RESPONSE_BYTES = env_int("CHANNELS_HTTP_MAX_RESPONSE_BYTES", 1_048_576, minimum=1)
+CHANNELS_BLOCK_PRIVATE_NETWORKS = env_bool("CHANNELS_BLOCK_PRIVATE_NETWORKS", False)
+CHANNELS_VENDORS = env_list("CHANNELS_VENDORS")  # dotted paths of extra vendor classes
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
+CHANNELS_WEBHOOK_MAX_BYTES = env_int("CHANNELS_WEBHOOK_MAX_BYTES", 1_048_576, minimum=1)
+FAKE_VENDOR_DELIVERY_DELAY = env_float("FAKE_VENDOR_DELIVERY_DELAY", 0.0, minimum=0)
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

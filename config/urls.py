@@ -11,6 +11,7 @@ urlpatterns = [
     path("v2/", include("accounts.api.urls")),
     path("v2/", include("smtplog.api.urls")),  # before notifications: "smtplog" is no id
     path("v2/", include("notifications.api.urls")),
+    path("v2/", include("gateways.api.urls")),
 ]
 
 handler404 = "config.errors.handler404"

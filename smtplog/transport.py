@@ -139,6 +139,20 @@ class SmtpTransport:
             self._drop()
             raise
 
+    def verify(self) -> None:
+        """Connect, EHLO, STARTTLS and login as configured, then QUIT: a connection check.
+
+        Raises :class:`DeliveryError` (permanent for 5xx replies such as a refused login).
+        """
+        self._drop()
+        try:
+            self._smtp = self._connect()
+        except smtplib.SMTPResponseException as exc:
+            raise _reply_error("SMTP", exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        self.close()
+
     def close(self) -> None:
         """QUIT politely, ignoring any error."""
         smtp, self._smtp = self._smtp, None

@@ -100,6 +100,7 @@ def build_tenant() -> Tenant:
         "user_id": [spare_user],
         "log_id": [log_id],
         "broadcast_id": [broadcast_id],
+        "gateway_id": [_seed_gateway(reseller_id, token)],
     }
     return Tenant(reseller_id, token, api_key, root, known_ids)
 
@@ -112,6 +113,12 @@ def _seed_history(reseller_id: str, token: str) -> tuple[str, str]:
     message = {"subject": "Maintenance tonight", "plain": "Hello {{user.first_name}}"}
     broadcast = call("POST", f"{notifications}/customer_update/message", token, message)
     return sent["data"]["log_ids"][0], broadcast["data"]["broadcast_id"]
+
+
+def _seed_gateway(reseller_id: str, token: str) -> str:
+    """A gateway of the reseller's (the fake vendor: no network), for the gateway paths."""
+    gateway = {"name": "Fuzz SMS", "kind": "vendor", "settings": {"vendor": "fake"}}
+    return call("PUT", f"/v2/accounts/{reseller_id}/gateways", token, gateway)["data"]["id"]
 
 
 def fuzz_config(tenant: Tenant, token: str) -> schemathesis.Config:
