@@ -213,9 +213,8 @@ class NotificationDocument:
         "Read a notification, or one of its bodies",
         description=(
             "The effective template (account, then ancestors up to the reseller, then the "
-            "system). `Accept: text/html|text/plain|text/x-sms` (or `?accept=`) answers that raw "
-            "body "
-            "instead; 406 if the template has none of that type."
+            "system). `Accept: text/html|text/plain|text/x-sms` (or `?accept=`) answers "
+            "that raw body instead; 406 if the template has none of that type."
         ),
         response=NOTIFICATION_RESPONSE,
         raw_response=True,
