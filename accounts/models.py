@@ -97,6 +97,8 @@ class User(models.Model):
     priv_level = models.CharField(max_length=8, choices=PRIV_LEVELS, default=USER)
     enabled = models.BooleanField(default=True)
     timezone = models.CharField(max_length=64, blank=True, default="")
+    # {channel: address} for channels other than e-mail (SPEC-channels §8), e.g. {"sms": "+1…"}
+    contacts = models.JSONField(default=dict, blank=True)
     md5_auth = models.CharField(max_length=64, blank=True, default="", db_index=True)
     sha1_auth = models.CharField(max_length=64, blank=True, default="", db_index=True)
     created = models.DateTimeField(default=now)

@@ -78,7 +78,15 @@ def save_user(account: Account, data: dict, user: User | None = None) -> User:
     ):
         raise _unique_error("username", "Username must be unique within account", username)
     user.username = username
-    for field in ("first_name", "last_name", "email", "priv_level", "enabled", "timezone"):
+    for field in (
+        "first_name",
+        "last_name",
+        "email",
+        "priv_level",
+        "enabled",
+        "timezone",
+        "contacts",
+    ):
         if field in data:
             setattr(user, field, data[field])
     if "password" in data:

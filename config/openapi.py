@@ -35,6 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 JSON = "application/json"
 HTML = "text/html"
 PLAIN = "text/plain"
+SMS = "text/x-sms"
 SCHEMA_URL_NAME = "openapi-schema"
 
 # --- JSON-schema building blocks (OpenAPI 3.0 dialect: ``nullable``, no type lists) ---------
@@ -289,7 +290,7 @@ def kazoo_operation(
 ) -> Callable[[F], F]:
     """Describe one view method: ``request``/``response`` are the schemas of ``data``.
 
-    ``raw_request``: also accepts a ``text/html`` or ``text/plain`` template body;
+    ``raw_request``: also accepts a ``text/html``, ``text/plain`` or ``text/x-sms`` body;
     ``raw_response``: also answers with one (Accept negotiation). ``errors`` lists the
     error codes specific to this operation; the common ones come from the hook.
     """
@@ -300,14 +301,14 @@ def kazoo_operation(
         responses[code, JSON] = OpenApiResponse(envelope(response), description=success)
         if raw_response:
             raw = OpenApiResponse(RAW_BODY, description=success)
-            responses[code, HTML] = responses[code, PLAIN] = raw
+            responses[code, HTML] = responses[code, PLAIN] = responses[code, SMS] = raw
     for code in errors:
         responses[code, JSON] = OpenApiResponse(ERROR_REF, description=SPECIFIC_ERRORS[code])
     media_types: dict[str, Schema] = {}
     if request is not None:
         media_types[JSON] = request_envelope(request)
     if raw_request:
-        media_types[HTML] = media_types[PLAIN] = RAW_BODY
+        media_types[HTML] = media_types[PLAIN] = media_types[SMS] = RAW_BODY
     describe = extend_schema(
         summary=summary,
         description=description,

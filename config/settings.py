@@ -190,6 +190,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)
 DEFAULT_NOTIFICATION_FROM = env_str("DEFAULT_NOTIFICATION_FROM", "no_reply@localhost")
+SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 1600, minimum=1)  # characters of a text/x-sms source
 
 # --- Delivery -------------------------------------------------------------------------------
 DELIVERY_RETRY_BASE = env_float("DELIVERY_RETRY_BASE", 5.0, minimum=0)

@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Account
 from config.errors import KazooError, bad_identifier, field_error
-from notifications import rendering, sanitizing
+from notifications import rendering, sanitizing, sms
 from notifications.models import (
     HTML,
+    SMS,
     NotificationTemplate,
     RemovedSystemTemplate,
     TemplateBody,
@@ -67,6 +68,8 @@ def clean_body(content_type: str, source: str, field: str | None = None) -> str:
     The sanitized result is validated again: removing markup (a comment holding a section
     tag, say) could unbalance a template that was valid as sent.
     """
+    if content_type == SMS:
+        sms.check_source_length(source, field or content_type)
     cleaned = sanitizing.sanitize_html(source) if content_type == HTML else source
     for candidate in (source, cleaned):
         try:
@@ -79,7 +82,7 @@ def clean_body(content_type: str, source: str, field: str | None = None) -> str:
 
 
 def upload_body(account: Account | None, template_id: str, content_type: str, source: str) -> None:
-    """POST text/html|text/plain: store that body in ``account``'s own template.
+    """POST text/html|text/plain|text/x-sms: store that body in ``account``'s own template.
 
     An account without its own override gets one holding the *effective* metadata, so an
     upload never changes who the mail is from or to (Kazoo put it in the reseller: §6.11).

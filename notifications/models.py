@@ -12,7 +12,9 @@ from accounts.models import Account
 
 HTML = "text/html"
 PLAIN = "text/plain"
-BODY_TYPES = (HTML, PLAIN)
+SMS = "text/x-sms"  # the body sent on every channel but email and internal (SPEC-channels §1)
+EMAIL_BODY_TYPES = (HTML, PLAIN)
+BODY_TYPES = (HTML, PLAIN, SMS)
 
 
 class NotificationTemplate(models.Model):

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 
 from accounts.models import Account, User
+from config.errors import ValidationFailed
+from notifications.addresses import InvalidAddress, validate_address
 
 FIELDS = ("to", "cc", "bcc")
 
@@ -96,4 +99,114 @@ def resolve(document: dict, events: dict, account: Account) -> Recipients:
             if address.lower() not in seen:
                 seen.add(address.lower())
                 getattr(result, name).append(address)
+    return result
+
+
+# --- Non-email channels (SPEC-channels §8 "Contacts and recipients") ------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One address on a non-email channel; ``user_id`` when it came from a user."""
+
+    address: str
+    user_id: str | None = None
+
+
+@dataclass
+class ChannelRecipients:
+    """Who gets channel C: de-duplicated recipients, and addresses invalid for C."""
+
+    recipients: list[Recipient] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    def add(self, channel: str, address: object, user_id: str | None = None) -> None:
+        try:
+            normalized = validate_address(channel, address)
+        except InvalidAddress:
+            if str(address) not in self.invalid:
+                self.invalid.append(str(address))
+            return
+        if all(r.address != normalized for r in self.recipients):
+            self.recipients.append(Recipient(normalized, user_id))
+
+
+def user_address(user: User, channel: str) -> str | None:
+    """A user's address on ``channel``: the user id for the in-app inbox, else contacts."""
+    return user.id if channel == "internal" else user.contacts.get(channel)
+
+
+def subtree_users(account: Account, user_ids: list) -> list[User]:
+    """The users ``user_ids`` names, in that order; each must be in ``account``'s subtree.
+
+    Raises ValidationFailed keyed ``user_ids.N`` ``not_found`` for every one that is not.
+    """
+    wanted = [uid for uid in user_ids if isinstance(uid, str)]
+    in_subtree = User.objects.filter(pk__in=wanted).filter(
+        Q(account=account) | Q(account__path__startswith=account.descendant_prefix)
+    )
+    found = {user.pk: user for user in in_subtree}
+    errors = {
+        f"user_ids.{index}": {
+            "not_found": {"message": "No such user in this account's tree", "value": uid}
+        }
+        for index, uid in enumerate(user_ids)
+        if not isinstance(uid, str) or uid not in found
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return [found[uid] for uid in user_ids]
+
+
+def admin_users(account: Account, channel: str) -> list[User]:
+    """Enabled admins with an address on ``channel``, found as admin_addresses finds e-mail:
+    the account's reseller (or itself when it is one) first, walking up until some exist."""
+    chain = [account.id, *reversed(account.ancestor_ids)]
+    resellers = Account.objects.filter(pk__in=chain).values_list("pk", "is_reseller", "is_master")
+    flags = {pk: is_reseller or is_master for pk, is_reseller, is_master in resellers}
+    start = next((i for i, pk in enumerate(chain) if flags.get(pk)), 0)
+    rows = User.objects.filter(account_id__in=chain[start:], priv_level=User.ADMIN, enabled=True)
+    by_account: dict[str, list[User]] = {}
+    for user in rows.order_by("username", "id"):
+        if user_address(user, channel):
+            by_account.setdefault(user.account_id, []).append(user)
+    return next((by_account[pk] for pk in chain[start:] if by_account.get(pk)), [])
+
+
+def channel_recipients(
+    account: Account,
+    template_doc: dict,
+    channel: str,
+    *,
+    contacts: dict | None = None,
+    user_ids: list | None = None,
+) -> ChannelRecipients:
+    """Recipients of a non-email ``channel`` for a send by ``account``.
+
+    A send naming ``contacts.{C}`` or ``user_ids`` decides alone: the listed addresses,
+    then those users' ``contacts.{C}``. Otherwise the template's ``to.type``: ``admins``
+    → the admins' ``contacts.{C}``; ``specified`` → ``to.contacts.{C}``; ``original``
+    (or none) → nobody. Users without an address on C are left out silently; invalid
+    addresses are reported in ``invalid`` and get no row.
+    """
+    if channel == "email":
+        raise ValueError("e-mail recipients come from recipients.resolve")
+    result = ChannelRecipients()
+    listed = (contacts or {}).get(channel)
+    if listed is not None or user_ids:
+        for address in listed if isinstance(listed, list) else [listed]:
+            result.add(channel, address)
+        for user in subtree_users(account, list(user_ids or [])):
+            address = user_address(user, channel)
+            if address and user.enabled:
+                result.add(channel, address, user.id)
+        return result
+    to = template_doc.get("to") if isinstance(template_doc.get("to"), dict) else {}
+    if to.get("type") == "admins":
+        for user in admin_users(account, channel):
+            result.add(channel, user_address(user, channel), user.id)
+    elif to.get("type") == "specified":
+        specified = (to.get("contacts") or {}).get(channel) or []
+        for address in specified if isinstance(specified, list) else [specified]:
+            result.add(channel, address)
     return result

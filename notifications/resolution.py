@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from accounts.models import Account
 from accounts.tenancy import reseller_chain
-from notifications.models import BODY_TYPES, NotificationTemplate
+from notifications.models import BODY_TYPES, EMAIL_BODY_TYPES, NotificationTemplate
 from notifications.system_templates import fallback_macros
 
 
@@ -71,7 +71,7 @@ class Resolved:
     @property
     def template_account_id(self) -> str | None:
         """The account whose html/plain bodies are used; None when they are the system's."""
-        for content_type in BODY_TYPES:
+        for content_type in EMAIL_BODY_TYPES:
             body = self.bodies.get(content_type)
             if body is not None and body.account_id:
                 return body.account_id

@@ -16,7 +16,7 @@ from accounts.models import Account
 from notifications import recipients, rendering
 from notifications.editing import clean_body, missing
 from notifications.macros import base_data
-from notifications.models import HTML, PLAIN
+from notifications.models import HTML, PLAIN, SMS
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
 from smtplog.models import SmtpLog, Status
@@ -162,6 +162,8 @@ def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]
         sources[HTML] = clean_body(HTML, decode_html(data["html"]), "html")
     if isinstance(data.get("plain"), str):
         sources[PLAIN] = clean_body(PLAIN, data["plain"], "plain")
+    if isinstance(data.get("sms"), str):
+        sources[SMS] = clean_body(SMS, data["sms"], "sms")  # raw text, like plain
     subject = data.get("subject") or resolved.row.document.get("subject", "")
     return subject, sources
 
@@ -176,6 +178,8 @@ def preview(account: Account, template_id: str, data: dict, *, deliver: bool) ->
     sample = deep_merge(sample_data(template_id), base_data(account))
     values = deep_merge(sample, rendering.macros_to_data(macros))
     rendered = render(subject, sources, values)
+    if not deliver and SMS in sources:  # only shown: a preview mail carries no SMS body
+        rendered.bodies[SMS] = rendering.render_text(sources[SMS], values)
     if deliver:
         document = {"from": data["from"], "reply_to": data.get("reply_to")}
         # In a preview only the request's own addresses count (reference §3.10).

@@ -61,7 +61,15 @@ def _read(directory: Path) -> ShippedTemplate:
         sample = deep_merge(sample, groups["samples"].get(group, {}))
     document = {
         key: meta[key]
-        for key in ("friendly_name", "category", "subject", "to", "cc", "bcc")
+        for key in (
+            "friendly_name",
+            "category",
+            "subject",
+            "to",
+            "cc",
+            "bcc",
+            "opt_out_allowed",
+        )
         if key in meta
     }
     bodies = {

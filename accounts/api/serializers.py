@@ -65,6 +65,11 @@ USER_SCHEMA = {
         "priv_level": {"type": "string", "enum": ["admin", "user"]},
         "enabled": {"type": "boolean"},
         "timezone": {"type": "string", "maxLength": 64},
+        "contacts": {
+            "type": "object",
+            "description": "(extension) {channel: address}; sms is E.164",
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 254},
+        },
     },
 }
 
@@ -108,6 +113,7 @@ def user_data(user: User) -> dict:
         "priv_level": user.priv_level,
         "enabled": user.enabled,
         "timezone": user.timezone,
+        "contacts": user.contacts,
     }
 
 
@@ -189,8 +195,13 @@ USER_SUMMARY_RESPONSE = obj(
 )
 
 USER_RESPONSE = obj(
-    {**USER_SUMMARY_RESPONSE["properties"], "enabled": BOOLEAN, "timezone": STRING},
-    required=[*USER_SUMMARY_RESPONSE["required"], "enabled", "timezone"],
+    {
+        **USER_SUMMARY_RESPONSE["properties"],
+        "enabled": BOOLEAN,
+        "timezone": STRING,
+        "contacts": {"type": "object", "additionalProperties": STRING},
+    },
+    required=[*USER_SUMMARY_RESPONSE["required"], "enabled", "timezone", "contacts"],
 )
 
 DELETED_USER_RESPONSE = obj(

@@ -31,6 +31,7 @@ from config.pagination import paginate
 from config.requests import payload
 from config.throttling import AuthRateThrottle
 from config.validation import validate
+from notifications.addresses import clean_user_contacts
 
 
 def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
@@ -236,6 +237,7 @@ class UsersView(AccountScopedView):
     def put(self, request: Request, account_id: str) -> Response:
         data = payload(request)
         validate(USER_SCHEMA, data)
+        data = clean_user_contacts(data)
         user = services.save_user(self.account, data)
         return Response(user_data(user), status=201)
 
@@ -253,7 +255,10 @@ class UserView(AccountScopedView):
 
     @kazoo_operation(
         "Update a user",
-        description="Fields not sent keep their values; a new username needs the password.",
+        description=(
+            "Fields not sent keep their values; a new username needs the password. "
+            "`contacts`, when sent, replaces the whole object."
+        ),
         request=partial(USER_SCHEMA),
         response=USER_RESPONSE,
     )
@@ -265,6 +270,7 @@ class UserView(AccountScopedView):
         if not data.get("email"):
             data.pop("email", None)
         validate(USER_SCHEMA, data)
+        data = clean_user_contacts(data)
         user = services.save_user(self.account, data, self.target)
         return Response(user_data(user))
 

@@ -46,7 +46,8 @@ class NotificationPreview:
             "Renders the supplied `subject`, base64 `html` and `plain` (each falling back to "
             "the stored one) with sample macros, mails it to the given addresses and answers "
             '`"Notification processing"`. (extension) With `?send=false` or `"send": false` '
-            "nothing is sent and nothing is required: the answer is the rendered result."
+            "nothing is sent and nothing is required: the answer is the rendered result, "
+            "with `text/x-sms` too when the template has one or `sms` (raw text) is given."
         ),
         request=PREVIEW_SCHEMA,
         response=any_of({"type": "string", "enum": ["Notification processing"]}, RENDERED_RESPONSE),

@@ -44,3 +44,8 @@ class DeferredNotAcceptableNegotiation(DefaultContentNegotiation):
         except NotAcceptable:
             request.unsatisfied_accept = True
             return EnvelopeJSONRenderer(), EnvelopeJSONRenderer.media_type
+
+
+class SmsBodyRenderer(TemplateBodyRenderer):
+    media_type = "text/x-sms"
+    format = "sms"

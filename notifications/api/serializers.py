@@ -7,10 +7,12 @@ from config.openapi import (
     INTEGER,
     OBJECT,
     STRING,
+    STRINGS,
     array_of,
     obj,
     shape,
 )
+from notifications.channels import with_defaults
 from notifications.models import NotificationTemplate
 from notifications.resolution import Resolved
 
@@ -20,6 +22,42 @@ _RECIPIENTS = {
     "type": "object",
     "properties": {"type": _TYPE, "email_addresses": _ADDRESSES},
 }
+# ``to`` also takes non-e-mail recipients for to.type "specified" (SPEC-channels §8);
+# channel names and addresses are checked by notifications.channels.
+_TO = {
+    "type": "object",
+    "properties": {
+        **_RECIPIENTS["properties"],
+        "contacts": {
+            "type": "object",
+            "description": "(extension) {channel: [addresses]} for to.type specified",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+_CHANNEL_FIELDS = {
+    "channels": {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string"},
+        "description": '(extension) channels to send on; default ["email"]',
+    },
+    "priority": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 9,
+        "description": "(extension) 0..9, higher first; default 5",
+    },
+    "gateways": {
+        "type": "object",
+        "description": "(extension) {channel: gateway id} pins",
+        "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+    },
+    "opt_out_allowed": {
+        "type": "boolean",
+        "description": "(extension) false: user subscriptions are ignored; default true",
+    },
+}
 
 NOTIFICATION_SCHEMA = {
     "type": "object",
@@ -28,7 +66,7 @@ NOTIFICATION_SCHEMA = {
         "id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[A-Za-z0-9_.-]+$"},
         "from": {"type": "string", "format": "email"},
         "subject": {"type": "string", "minLength": 1, "maxLength": 200},
-        "to": _RECIPIENTS,
+        "to": _TO,
         "cc": _RECIPIENTS,
         "bcc": _RECIPIENTS,
         "reply_to": {"type": "string", "format": "email"},
@@ -36,6 +74,7 @@ NOTIFICATION_SCHEMA = {
         "category": {"type": "string", "minLength": 1},
         "friendly_name": {"type": "string", "minLength": 1},
         "template_charset": {"type": "string", "minLength": 1},
+        **_CHANNEL_FIELDS,
     },
 }
 
@@ -57,13 +96,13 @@ def storable(data: dict) -> dict:
 
 def stored_data(row: NotificationTemplate, macros: dict) -> dict:
     """PUT/POST answers: the stored public fields, the bare id and the macros."""
-    return {**row.document, "id": row.template_id, "macros": macros}
+    return {**with_defaults(row.document), "id": row.template_id, "macros": macros}
 
 
 def resolved_data(resolved: Resolved) -> dict:
     """GET-one answers: effective fields, macros, template lengths and the override flag."""
     return {
-        **resolved.row.document,
+        **with_defaults(resolved.row.document),
         "id": resolved.template_id,
         "macros": resolved.macros,
         "templates": resolved.lengths,
@@ -76,6 +115,9 @@ def list_entry(row: NotificationTemplate, macros: dict) -> dict:
     for key in ("category", "friendly_name", "enabled"):
         if key in row.document:
             entry[key] = row.document[key]
+    document = with_defaults(row.document)
+    for key in ("channels", "priority"):
+        entry[key] = document[key]
     return entry
 
 
@@ -97,6 +139,7 @@ PREVIEW_SCHEMA = {
         **NOTIFICATION_SCHEMA["properties"],
         "html": {"type": "string"},
         "plain": {"type": "string"},
+        "sms": {"type": "string", "description": "(extension) text/x-sms source, not base64"},
         "macros": {"type": "object"},
         "send": {"type": "boolean"},
     },
@@ -161,6 +204,8 @@ NOTIFICATION_SUMMARY_RESPONSE = obj(
         "category": STRING,
         "friendly_name": STRING,
         "enabled": BOOLEAN,
+        "channels": STRINGS,
+        "priority": INTEGER,
         **_FLAGS,
     },
     required=["id", "macros"],
@@ -193,7 +238,7 @@ BULK_RESPONSE = {
 }
 
 RENDERED_RESPONSE = obj(
-    {"subject": STRING, "text/plain": STRING, "text/html": STRING},
+    {"subject": STRING, "text/plain": STRING, "text/html": STRING, "text/x-sms": STRING},
     required=["subject"],
 )
 

@@ -17,14 +17,16 @@ from config.errors import (
     required_error,
 )
 from config.openapi import EMPTY_OBJECT, any_of, array_of, kazoo_operation, query
-from config.parsers import TEMPLATE_UPLOAD_PARSERS, RawTemplate
+from config.parsers import RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
 from notifications import editing
+from notifications.api.parsers import NOTIFICATION_UPLOAD_PARSERS
 from notifications.api.renderers import (
     DeferredNotAcceptableNegotiation,
     HTMLBodyRenderer,
     PlainBodyRenderer,
+    SmsBodyRenderer,
     TemplateBodyRenderer,
 )
 from notifications.api.serializers import (
@@ -42,10 +44,11 @@ from notifications.api.serializers import (
     storable,
     stored_data,
 )
+from notifications.channels import clean_template_fields
 from notifications.models import BODY_TYPES, NotificationTemplate
 from notifications.system_templates import fallback_macros
 
-_EXTENSIONS = {"text/html": "html", "text/plain": "txt"}
+_EXTENSIONS = {"text/html": "html", "text/plain": "txt", "text/x-sms": "sms"}
 
 
 def _not_acceptable() -> KazooError:
@@ -74,8 +77,8 @@ _ACTION = query("action", str, "bulk action; also accepted as data.action")
 _ACCEPT = query(
     "accept",
     str,
-    "text/html or text/plain: the raw body instead of JSON (overrides Accept)",
-    enum=["application/json", "text/html", "text/plain"],
+    "text/html, text/plain or text/x-sms: the raw body instead of JSON (overrides Accept)",
+    enum=["application/json", "text/html", "text/plain", "text/x-sms"],
 )
 
 
@@ -153,7 +156,8 @@ class NotificationsCollection:
             raise required_error("id")
         if data["id"] in RESERVED_IDS:
             raise field_error("id", "forbidden", "This id is reserved", value=data["id"])
-        row = editing.create(account, data["id"], storable(data))
+        document = clean_template_fields(account, storable(data))
+        row = editing.create(account, data["id"], document)
         system = editing.system_template(row.template_id)
         macros = system.macros if system is not None and system.macros else fallback_macros()
         if account is None and not row.macros:
@@ -183,11 +187,12 @@ class NotificationsCollection:
 class NotificationDocument:
     """``/notifications/{id}``: read (JSON or a raw body), replace, upload, delete."""
 
-    parser_classes = TEMPLATE_UPLOAD_PARSERS
+    parser_classes = NOTIFICATION_UPLOAD_PARSERS
     renderer_classes = [
         *AccountScopedView.renderer_classes,
         HTMLBodyRenderer,
         PlainBodyRenderer,
+        SmsBodyRenderer,
     ]
     content_negotiation_class = DeferredNotAcceptableNegotiation
 
@@ -208,8 +213,8 @@ class NotificationDocument:
         "Read a notification, or one of its bodies",
         description=(
             "The effective template (account, then ancestors up to the reseller, then the "
-            "system). `Accept: text/html|text/plain` (or `?accept=`) answers that raw body "
-            "instead; 406 if the template has none of that type."
+            "system). `Accept: text/html|text/plain|text/x-sms` (or `?accept=`) answers "
+            "that raw body instead; 406 if the template has none of that type."
         ),
         response=NOTIFICATION_RESPONSE,
         raw_response=True,
@@ -234,8 +239,9 @@ class NotificationDocument:
         "Replace a notification, or upload a body",
         description=(
             "JSON replaces the public fields (creating the account's override if needed). "
-            "A `text/html` or `text/plain` body is stored as that template body instead "
-            "(html is sanitized; invalid Mustache is a 400)."
+            "A `text/html`, `text/plain` or `text/x-sms` body is stored as that template body "
+            "instead (html is sanitized; invalid Mustache is a 400; an SMS source has at "
+            "most `SMS_MAX_LENGTH` characters)."
         ),
         request=NOTIFICATION_SCHEMA,
         response=NOTIFICATION_RESPONSE,
@@ -249,14 +255,16 @@ class NotificationDocument:
             return Response(resolved_data(editing.resolved_or_404(account, notification_id)))
         data = payload(request)
         validate(NOTIFICATION_SCHEMA, data)
-        row = editing.replace(account, notification_id, storable(data))
+        document = clean_template_fields(account, storable(data))
+        row = editing.replace(account, notification_id, document)
         return Response(stored_data(row, editing.resolved_or_404(account, notification_id).macros))
 
     @kazoo_operation(
         "Delete a notification, or one of its bodies",
         description=(
             "Deletes the account's own override (or the system template). With "
-            "`Content-Type: text/html|text/plain` deletes only that body (`data` is `{}`)."
+            "`Content-Type: text/html|text/plain|text/x-sms` deletes only that body "
+            "(`data` is `{}`)."
         ),
         response=any_of(DELETED_NOTIFICATION_RESPONSE, EMPTY_OBJECT),
         raw_request=True,
