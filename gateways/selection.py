@@ -51,3 +51,14 @@ def select_gateway(account: Account, channel: str, pin: str | None = None) -> Ga
         key=lambda g: (levels.get(g.account_id, len(levels)), not g.is_default, g.created_at, g.id),
     )
     return rows[0] if rows else None
+
+
+def visible_channels(account: Account | None) -> set[str]:
+    """Channels of the gateways ``account`` may use (None: the system level's own)."""
+    if account is None:
+        gateways = Gateway.objects.alive().filter(account__isnull=True, enabled=True)
+    else:
+        gateways = Gateway.objects.alive().filter(
+            Q(account=account, enabled=True) | inherited_q(account)
+        )
+    return set(gateways.values_list("channel", flat=True).distinct())

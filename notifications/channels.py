@@ -11,6 +11,7 @@ from typing import Any
 
 from accounts.models import Account
 from config.errors import ValidationFailed
+from gateways.selection import visible_channels
 from notifications.addresses import InvalidAddress, is_channel_name, validate_address
 
 BUILT_IN_CHANNELS = frozenset({"email", "sms", "internal"})
@@ -22,17 +23,10 @@ FIELD_DEFAULTS: dict[str, Any] = {"channels": ["email"], "priority": 5, "opt_out
 def known_channels(account: Account | None) -> set[str]:
     """Channel names a template of ``account`` (None: a system template) may use.
 
-    The built-in channels, plus the channels of gateways visible to the account when an
-    installed ``gateways`` app provides ``gateways.selection.visible_channels(account)``
-    (called with None for the system level). Without that app only the built-ins exist.
+    The built-in channels plus the channels of the gateways visible to the account (for a
+    system template, the system's own gateways).
     """
-    known = set(BUILT_IN_CHANNELS)
-    try:
-        from gateways.selection import visible_channels
-    except ImportError:
-        return known
-    known.update(name for name in visible_channels(account) if isinstance(name, str))
-    return known
+    return set(BUILT_IN_CHANNELS) | visible_channels(account)
 
 
 def with_defaults(document: dict) -> dict:

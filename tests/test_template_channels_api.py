@@ -1,7 +1,5 @@
 """Template fields for channels: channels, priority, gateways, opt_out_allowed, to.contacts."""
 
-import sys
-import types
 from io import StringIO
 
 import pytest
@@ -10,6 +8,7 @@ from django.core.management import call_command
 from notifications.channels import known_channels
 from notifications.models import NotificationTemplate
 from notifications.system_templates import sync_system_templates
+from tests.gateways_helpers import create
 
 pytestmark = pytest.mark.django_db
 
@@ -125,15 +124,39 @@ def test_system_templates_validate_channels_too(world):
     assert "enum" in data["channels.0"]
 
 
-def test_gateway_channels_extend_the_known_names(world, monkeypatch):
-    selection = types.ModuleType("gateways.selection")
-    selection.visible_channels = lambda account: {"jabber"} if account is not None else set()
-    monkeypatch.setitem(sys.modules, "gateways.selection", selection)
+def jabber_gateway(world, owner="R", **extra):
+    document = {"name": "Jabber", "kind": "vendor", "channel": "jabber"}
+    document |= {"settings": {"vendor": "fake"}, **extra}
+    return create(world.api("master_admin"), world.id(owner), document)
+
+
+def test_a_visible_gateways_channel_is_a_known_channel(world):
+    jabber_gateway(world)
     assert put(world, channels=["jabber"]).status_code == 201
+
+
+def test_a_customer_may_use_the_channel_of_an_inherited_gateway(world):
+    jabber_gateway(world)
+    assert put(world, principal="C1_admin", account="C1", channels=["jabber"]).status_code == 201
+
+
+def test_another_trees_gateway_channel_is_unknown(world):
+    jabber_gateway(world, owner="R2")
+    assert "enum" in errors(put(world, channels=["jabber"]))["channels.0"]
+
+
+def test_a_non_inheritable_ancestor_gateway_channel_is_unknown_below(world):
+    jabber_gateway(world, inherit=False)
+    response = put(world, principal="C1_admin", account="C1", channels=["jabber"])
+    assert "enum" in errors(response)["channels.0"]
+
+
+def test_system_templates_know_only_the_systems_own_gateway_channels(world):
+    jabber_gateway(world)
     assert known_channels(None) == {"email", "sms", "internal"}
 
 
-def test_known_channels_without_a_gateways_selection_module_are_the_built_ins(world):
+def test_without_gateways_the_known_channels_are_the_built_ins(world):
     assert known_channels(world.accounts["R"]) == {"email", "sms", "internal"}
 
 
