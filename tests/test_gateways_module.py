@@ -15,6 +15,7 @@ from django.core.management import call_command
 
 from deliveries.transports import DeliveryError
 from gateways import modules
+from gateways.models import GatewayEvent
 from gateways.polling import poll_module_gateways
 from gateways.transport import GatewayTransport
 from tests.gateways_helpers import create, errors, gateways_path
@@ -316,8 +317,6 @@ def events(world, gateway):
 
 def polled_messages(gateway) -> dict[str, dict]:
     """The message events kept on the gateway, by text."""
-    from gateways.models import GatewayEvent
-
     rows = GatewayEvent.objects.filter(gateway_id=gateway["id"], model="message")
     return {row.detail["text"]: row.detail for row in rows}
 
