@@ -314,7 +314,8 @@ class InboundWebhookView(KazooView):
     @kazoo_operation(
         "Receive a provider webhook",
         description="Delivery receipts and inbound messages from the gateway's provider "
-        "(extension). JSON or form body.",
+        "(extension). JSON or form body. A vendor signature that does not verify (Twilio's "
+        "X-Twilio-Signature) → 403, nothing recorded.",
         request=OBJECT,
         response=WEBHOOK_RESPONSE,
         tags=TAGS,
