@@ -237,6 +237,14 @@ CHANNELS_VENDORS = env_list("CHANNELS_VENDORS")  # dotted paths of extra vendor 
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
 CHANNELS_WEBHOOK_MAX_BYTES = env_int("CHANNELS_WEBHOOK_MAX_BYTES", 1_048_576, minimum=1)
 FAKE_VENDOR_DELIVERY_DELAY = env_float("FAKE_VENDOR_DELIVERY_DELAY", 0.0, minimum=0)
+# BILLmanager gateway modules: <dir>/gate/<name> and <dir>/etc/xml/ (unset: kind disabled).
+CHANNELS_MODULE_DIR = env_str("CHANNELS_MODULE_DIR")
+CHANNELS_MODULE_POLL_INTERVAL = env_float("CHANNELS_MODULE_POLL_INTERVAL", 60.0, minimum=1)
+if CHANNELS_MODULE_DIR:
+    CELERY_BEAT_SCHEDULE["poll-module-gateways"] = {
+        "task": "gateways.tasks.poll_modules",
+        "schedule": CHANNELS_MODULE_POLL_INTERVAL,
+    }
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

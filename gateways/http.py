@@ -145,6 +145,39 @@ def request(
     basic: tuple[str, str] | None = None,
 ) -> Answer:
     """Send one request; a 2xx :class:`Answer` or a classified :class:`DeliveryError`."""
+    answer = exchange(
+        method,
+        url,
+        options,
+        json_body=json_body,
+        form=form,
+        content=content,
+        headers=headers,
+        bearer=bearer,
+        basic=basic,
+    )
+    if 200 <= answer.status < 300:
+        return answer
+    raise _status_error(answer, options.retry_on)
+
+
+def exchange(
+    method: str,
+    url: str,
+    options: Options,
+    *,
+    json_body: Any = None,
+    form: dict[str, Any] | None = None,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    bearer: str | None = None,
+    basic: tuple[str, str] | None = None,
+) -> Answer:
+    """Like :func:`request`, but any HTTP status is an :class:`Answer`.
+
+    For vendors whose library interprets error answers itself (Twilio's error JSON);
+    connection failures still raise the classified :class:`DeliveryError`.
+    """
     check_target(url)
     all_headers = {"User-Agent": user_agent(), **(headers or {})}
     if options.delivery_id:
@@ -165,10 +198,7 @@ def request(
         headers=all_headers,
         timeout=timeout,
     )
-    answer = _exchange(built)
-    if 200 <= answer.status < 300:
-        return answer
-    raise _status_error(answer, options.retry_on)
+    return _exchange(built)
 
 
 def _exchange(built: httpx.Request) -> Answer:

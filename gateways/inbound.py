@@ -2,10 +2,12 @@
 
 Authenticates the request (unknown, deleted gateway or wrong token → 404; a missing or
 wrong Bearer when ``webhook_auth`` is set → 401), parses the body (JSON or form; GET takes
-the query string), lets the gateway's kind turn it into native events and records each in
-the gateway's ``events``. Applying them (receipts to delivery rows, inbound messages) is
-the receipt machinery's job: until it exists every event is recorded as ``pending`` and
-:func:`apply_events` is the hook it replaces.
+the query string), lets the kind verify it (``verify_webhook``: a vendor's signature such
+as Twilio's; failing → 403, nothing recorded), lets the gateway's kind turn it into
+native events and records each in the gateway's ``events``. Applying them (receipts to
+delivery rows, inbound messages) is the receipt machinery's job: until it exists every
+event is recorded as ``pending`` and :func:`apply_events` is the hook it replaces
+(:func:`receive_message` for inbound messages, from webhooks and module polling alike).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import hmac
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
+
+from django.conf import settings as django_settings
 
 from config.ids import is_hex_id
 from gateways import documents, services
@@ -57,10 +61,39 @@ def parse_body(raw: bytes, content_type: str) -> Any:
         raise Rejected(400, "body is neither JSON nor a form") from None
 
 
+def form_params(raw: bytes, content_type: str) -> dict[str, list[str]]:
+    """A form body's fields with every value (signatures cover repeated fields too)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        return {}
+    return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def public_url(full_path: str, absolute: str) -> str:
+    """The URL the provider called: ``PUBLIC_BASE_URL`` + path + query (behind proxies
+    the host we see is not the one signed), else the request's own absolute URL."""
+    base = django_settings.PUBLIC_BASE_URL
+    return f"{base}{full_path}" if base else absolute
+
+
+def verify(gateway: Gateway, request_url: str, params: dict, headers: dict) -> None:
+    """The kind's (vendor's) own check, e.g. ``X-Twilio-Signature``; failing → 403."""
+    config = documents.config_of(gateway)
+    if not get_kind(gateway.kind).verify_webhook(request_url, params, headers, config):
+        raise Rejected(403, "invalid webhook signature")
+
+
 def apply_events(gateway: Gateway, events: list[dict]) -> list[dict]:
-    """Record each event; the receipt machinery will apply them here (integration hook)."""
+    """Record each event; the receipt machinery will apply them here (integration hook).
+
+    Inbound messages go through :func:`receive_message`, the one entry point for them
+    (webhooks and module polling alike).
+    """
     results = []
     for event in events:
+        if event.get("type") == "message":
+            results.append(receive_message(gateway, event))
+            continue
         services.record_event(gateway, str(event.get("type", "")), "pending", detail=event)
         results.append({"event": event.get("type"), "result": "pending", "delivery_id": None})
     if not events:
@@ -68,6 +101,19 @@ def apply_events(gateway: Gateway, events: list[dict]) -> list[dict]:
         results.append({"event": None, "result": "unmatched", "delivery_id": None})
     _prune(gateway)
     return results
+
+
+def receive_message(gateway: Gateway, event: dict) -> dict:
+    """Take one inbound message ``{"type": "message", "id", "from", "to", "text",
+    "media_url"}`` for ``gateway``; answer its webhook result.
+
+    Integration hook: today the message is kept in the gateway's events as ``pending``;
+    the inbound-message store (§9) replaces this body to persist it (``stored`` /
+    ``duplicate``), apply stop/start keywords and match the sender to a user.
+    """
+    message = {"type": "message", **{k: v for k, v in event.items() if k != "type"}}
+    services.record_event(gateway, "message", "pending", detail=message)
+    return {"event": "message", "result": "pending", "delivery_id": None}
 
 
 def _prune(gateway: Gateway) -> None:

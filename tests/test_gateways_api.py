@@ -363,7 +363,7 @@ def test_gateway_kinds_lists_kinds_with_schemas_and_vendors(world):
     assert set(kinds) == {"smtp", "vendor"}
     assert kinds["smtp"]["settings_schema"]["properties"]["password"]["x-secret"] is True
     vendors = {v["name"]: v for v in kinds["vendor"]["vendors"]}
-    assert set(vendors) == {"fake", "webhook"}
+    assert set(vendors) == {"fake", "webhook", "twilio"}
     assert vendors["webhook"]["config_schema"]["properties"]["token"]["x-secret"] is True
     assert vendors["fake"]["features"] == kinds["vendor"]["features"]
 

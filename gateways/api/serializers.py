@@ -91,6 +91,7 @@ KIND_RESPONSE = obj(
         "settings_schema": OBJECT,
         "retry_on": array_of(INTEGER),
         "vendors": array_of(OBJECT),
+        "modules": array_of(OBJECT),  # kind module: installed modules with their forms
     },
     required=["name", "features", "settings_schema"],
 )

@@ -304,6 +304,9 @@ class InboundWebhookView(KazooView):
             if len(raw) > settings.CHANNELS_WEBHOOK_MAX_BYTES:
                 raise inbound.Rejected(413, "webhook body too large")
             body = inbound.parse_body(raw, content_type)
+            params = inbound.form_params(raw, content_type) if request.method == "POST" else {}
+            url = inbound.public_url(request.get_full_path(), request.build_absolute_uri())
+            inbound.verify(gateway, url, params, dict(request.headers))
         except inbound.Rejected as rejected:
             raise KazooError(rejected.status, str(rejected), {"message": str(rejected)}) from None
         return Response({"results": inbound.receive(gateway, body, dict(request.headers))})
@@ -311,7 +314,8 @@ class InboundWebhookView(KazooView):
     @kazoo_operation(
         "Receive a provider webhook",
         description="Delivery receipts and inbound messages from the gateway's provider "
-        "(extension). JSON or form body.",
+        "(extension). JSON or form body. A vendor signature that does not verify (Twilio's "
+        "X-Twilio-Signature) → 403, nothing recorded.",
         request=OBJECT,
         response=WEBHOOK_RESPONSE,
         tags=TAGS,

@@ -15,6 +15,7 @@ from gateways.kinds.base import Kind
 KINDS: dict[str, str] = {
     "smtp": "gateways.kinds.smtp.SmtpKind",
     "vendor": "gateways.kinds.vendor.VendorKind",
+    "module": "gateways.kinds.module.ModuleKind",
 }
 
 
@@ -25,4 +26,5 @@ def get_kind(name: str) -> Kind:
 
 
 def kind_names() -> list[str]:
-    return sorted(KINDS)
+    """Kinds offered for new gateways (``module`` only with ``CHANNELS_MODULE_DIR``)."""
+    return sorted(name for name in KINDS if get_kind(name).available())

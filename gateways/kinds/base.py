@@ -7,6 +7,7 @@ and an :class:`OutboundMessage`, and answer with ``deliveries.transports`` value
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,11 @@ class Kind:
     description: str = ""
     default_retry_on: tuple[int, ...] = http.DEFAULT_RETRY_ON
 
+    @classmethod
+    def available(cls) -> bool:
+        """Whether new gateways of this kind may be created (settings may disable one)."""
+        return True
+
     def settings_schema(self) -> dict:
         """Draft-04 schema of ``settings`` (``"x-secret": true`` marks encrypted fields)."""
         return {"type": "object"}
@@ -120,6 +126,12 @@ class Kind:
 
     def send(self, message: OutboundMessage, gateway: GatewayConfig) -> SendResult:
         raise DeliveryError(f"kind {self.name} cannot send", permanent=True)
+
+    def verify_webhook(
+        self, request_url: str, params: Mapping[str, Any], headers: dict, gateway: GatewayConfig
+    ) -> bool:
+        """Provider-specific webhook authentication beyond the hook token (False → 403)."""
+        return True
 
     def parse_webhook(self, body: Any, headers: dict, gateway: GatewayConfig) -> list[dict]:
         return []

@@ -6,6 +6,7 @@ vendor's draft-04 ``config_schema`` and its ``"x-secret": true`` fields are encr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from config.errors import field_error
@@ -24,7 +25,9 @@ def _vendor(settings: dict, gateway: GatewayConfig | None = None) -> Vendor | No
 
 class VendorKind(Kind):
     name = "vendor"
-    description = "A Python vendor plug-in (built-ins: fake, webhook; more via CHANNELS_VENDORS)."
+    description = (
+        "A Python vendor plug-in (built-ins: fake, webhook, twilio; more via CHANNELS_VENDORS)."
+    )
 
     def settings_schema(self) -> dict:
         return {
@@ -85,9 +88,19 @@ class VendorKind(Kind):
         vendor = _vendor(gateway.settings, gateway)
         if vendor is None:
             raise DeliveryError("unknown vendor", permanent=True)
-        provider_id, status = vendor.send(message, gateway.settings.get("config", {}))
+        result = vendor.send(message, gateway.settings.get("config", {}))
+        if isinstance(result, SendResult):
+            return result
+        provider_id, status = result
         detail = "" if provider_id else "no provider message id"
         return SendResult(provider_message_id=provider_id, status=status, detail=detail)
+
+    def verify_webhook(
+        self, request_url: str, params: Mapping[str, Any], headers: dict, gateway: GatewayConfig
+    ) -> bool:
+        vendor = _vendor(gateway.settings, gateway)
+        config = gateway.settings.get("config", {})
+        return vendor is not None and vendor.verify_webhook(request_url, params, headers, config)
 
     def parse_webhook(self, body: Any, headers: dict, gateway: GatewayConfig) -> list[dict]:
         vendor = _vendor(gateway.settings, gateway)

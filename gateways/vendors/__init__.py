@@ -11,6 +11,7 @@ from gateways.vendors.base import Vendor
 BUILTIN_VENDORS = [
     "gateways.vendors.fake.FakeVendor",
     "gateways.vendors.webhook.WebhookVendor",
+    "gateways.vendors.twilio.TwilioVendor",
 ]
 
 _cache: dict[tuple[str, ...], dict[str, type[Vendor]]] = {}

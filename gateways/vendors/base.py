@@ -6,6 +6,8 @@ instance per use, passing the gateway (timeout, retry_on, from, webhook URL), an
 * ``send(message, config)`` → ``(provider_message_id, "sent"|"delivered")`` or raises
   ``deliveries.transports.DeliveryError``;
 * ``check_connection(config)`` → ``(ok, error)``;
+* ``verify_webhook(request_url, params, headers, config)`` → bool, before parsing (False:
+  403, nothing applied);
 * ``parse_webhook(body, headers, config)`` → events ``{"type": "status", "id", "status",
   "error_code", "error"}`` or ``{"type": "message", "id", "from", "to", "text",
   "media_url"}``.
@@ -15,8 +17,10 @@ Outbound HTTP goes through ``gateways.http`` (``self.http_options(message)``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from deliveries.transports import SendResult
 from gateways import http
 from gateways.kinds.base import GatewayConfig, OutboundMessage
 
@@ -67,8 +71,20 @@ class Vendor:
         """``(ok, error)``; may raise ``DeliveryError`` (its ``http_status`` is reported)."""
         return False, "check_connection is not supported"
 
-    def send(self, message: OutboundMessage, config: dict) -> tuple[str | None, str]:
+    def send(self, message: OutboundMessage, config: dict) -> tuple[str | None, str] | SendResult:
+        """``(provider_id, status)``, or a full ``SendResult`` (receipt, detail)."""
         raise NotImplementedError
+
+    def verify_webhook(
+        self, request_url: str, params: Mapping[str, Any], headers: Mapping[str, str], config: dict
+    ) -> bool:
+        """Whether a webhook request really comes from the provider (e.g. a signature).
+
+        ``request_url`` is the public URL called (``PUBLIC_BASE_URL`` + path + query),
+        ``params`` the form fields (lists of values; empty for JSON and GET). False → 403
+        and nothing is applied. The default trusts the hook token in the URL.
+        """
+        return True
 
     def parse_webhook(self, body: Any, headers: dict, config: dict) -> list[dict]:
         return []
