@@ -163,8 +163,17 @@ def remove_customizations(account: Account) -> dict:
     return {template_id: "deleted" for template_id in sorted(ids)}
 
 
-def resolved_or_404(account: Account | None, template_id: str, **kwargs) -> Resolved:
+def resolved_or_404(
+    account: Account | None, template_id: str, *, superduper: bool = True, **kwargs
+) -> Resolved:
+    """The effective template, or 404.  ``system``-category templates (internal alerts)
+    exist only for superduper callers: anyone else gets the 404 of an unknown id, so
+    their existence is not disclosed either (SPEC §3)."""
     resolved = resolve(account, template_id, **kwargs)
-    if resolved is None:
+    if resolved is None or not (superduper or is_public(resolved.row)):
         raise missing(template_id)
     return resolved
+
+
+def is_public(row: NotificationTemplate) -> bool:
+    return row.document.get("category") != "system"

@@ -14,7 +14,7 @@ from django.utils.timezone import now
 
 from accounts.models import Account
 from notifications import recipients, rendering
-from notifications.editing import clean_body, missing
+from notifications.editing import clean_body, missing, resolved_or_404
 from notifications.macros import base_data
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
@@ -166,11 +166,11 @@ def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]
     return subject, sources
 
 
-def preview(account: Account, template_id: str, data: dict, *, deliver: bool) -> Rendered:
+def preview(
+    account: Account, template_id: str, data: dict, *, deliver: bool, superduper: bool = True
+) -> Rendered:
     """Render ``template_id`` as ``data`` overrides it, with sample macros; maybe mail it."""
-    resolved = resolve(account, template_id, with_source=True)
-    if resolved is None:
-        raise missing(template_id)
+    resolved = resolved_or_404(account, template_id, with_source=True, superduper=superduper)
     subject, sources = preview_sources(resolved, data)
     macros = data.get("macros") if isinstance(data.get("macros"), dict) else {}
     sample = deep_merge(sample_data(template_id), base_data(account))
