@@ -29,7 +29,7 @@ from config.errors import KazooError, ValidationFailed, bad_identifier, forbidde
 from config.openapi import EMPTY_OBJECT, PAGINATION_PARAMETERS, array_of, kazoo_operation, partial
 from config.pagination import paginate
 from config.requests import payload
-from config.throttling import AuthRateThrottle
+from config.throttling import AuthRateThrottle, LoginRateThrottle
 from config.validation import validate
 
 
@@ -73,7 +73,7 @@ class ApiAuthView(KazooView):
 
 class UserAuthView(KazooView):
     authentication_classes = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [AuthRateThrottle, LoginRateThrottle]
 
     @kazoo_operation(
         "Log in as a user",
