@@ -13,10 +13,8 @@ insensitively, across To, Cc and Bcc in that order.
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
 from accounts.models import Account, User
+from smtplog.addresses import is_deliverable
 
 FIELDS = ("to", "cc", "bcc")
 
@@ -34,13 +32,8 @@ class Recipients:
 
 
 def is_valid_address(address: object) -> bool:
-    if not isinstance(address, str) or address.count("@") != 1:
-        return False
-    try:
-        validate_email(address)
-    except ValidationError:
-        return False
-    return True
+    """Deliverable by the e-mail transport: the same rule the API's ``email`` format uses."""
+    return is_deliverable(address)
 
 
 def admin_addresses(account: Account) -> list[str]:

@@ -19,6 +19,7 @@ from notifications.macros import base_data
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
+from smtplog.addresses import ascii_address
 from smtplog.models import SmtpLog, Status
 from smtplog.queue import enqueue_on_commit
 
@@ -57,8 +58,8 @@ def _sources(resolved: Resolved) -> dict[str, str]:
 
 
 def _domain(address: str) -> str:
-    # Bounded so "<32-hex-id@domain>" always fits the 255-character column.
-    return address.rpartition("@")[2][:200] or "localhost"
+    # ASCII (IDNA) as delivery writes it; bounded so "<32-hex-id@domain>" fits the column.
+    return ascii_address(address).rpartition("@")[2][:200] or "localhost"
 
 
 def new_log(
@@ -87,7 +88,8 @@ def new_log(
         **extra,
     )
     row.message_id = f"<{row.id}@{_domain(document['from'])}>"
-    row.headers = {"List-Unsubscribe": f"<mailto:{document['from']}?subject=unsubscribe>"}
+    unsubscribe = ascii_address(document["from"])
+    row.headers = {"List-Unsubscribe": f"<mailto:{unsubscribe}?subject=unsubscribe>"}
     if to.empty:
         row.status, row.error, row.finished_at = Status.FAILED, "no valid recipients", row.created
     return row
