@@ -3,9 +3,12 @@
 :func:`sanitize_html` cleans a Mustache html body against an e-mail-safe allow-list
 and keeps its Mustache tags.  How the tags survive:
 
-1. Every well-formed Mustache tag (strict grammar: keys are ``[\\w.-]``, so a tag can
-   never carry ``<``, quotes or ``&``-entities) is swapped for an inert alphanumeric
-   word ``x<nonce>n<i>x``; the nonce is random per call, so input cannot forge one.
+1. Every Mustache tag (``notifications.mustache``, the grammar the renderer enforces too:
+   names are ``[A-Za-z0-9_.-]``, so a tag can never carry ``<``, quotes or ``&``-entities)
+   is swapped for an inert alphanumeric word ``x<nonce>n<i>x``; the nonce is random per
+   call, so input cannot forge one.  Callers check the grammar first
+   (``mustache.check``): a ``{{`` that is no supported tag is refused, never judged as
+   text that rendering would later rewrite.
 2. Words outside markup (text, between ``<tr>`` rows, ...) become the comment
    ``<!--word-->``: html5lib keeps comments where they are, whereas text inside a
    table would be foster-parented out of it.  Words inside a tag stay words, so
@@ -32,7 +35,9 @@ from bleach.css_sanitizer import CSSSanitizer
 from bleach.html5lib_shim import BleachHTMLParser, Filter
 from bleach.sanitizer import Cleaner
 
-__all__ = ["sanitize_html"]
+from notifications import mustache
+
+__all__ = ["safe_css", "sanitize_css", "sanitize_html"]
 
 # fmt: off
 ALLOWED_TAGS = frozenset({
@@ -80,12 +85,6 @@ _DROP_WITH_CONTENT = frozenset({
 })
 # fmt: on
 
-_KEY = r"\s*[\w.\-]+\s*"
-_MUSTACHE = re.compile(
-    rf"\{{\{{\{{{_KEY}\}}\}}\}}"  # {{{raw}}}
-    rf"|\{{\{{[#^/&>]?{_KEY}\}}\}}"  # {{x}} {{#x}} {{^x}} {{/x}} {{& x}} {{> x}}
-    r"|\{\{![^{}<>\"'&]*\}\}"  # {{! comment }}
-)
 # Markup in which a placeholder is inside a tag; unterminated quotes run to the end
 # (as in HTML), which also keeps the scan linear.
 _MARKUP = re.compile(
@@ -101,16 +100,31 @@ class _EmailCSSSanitizer(CSSSanitizer):
     functions: no ``url()``, ``expression()`` or other functions, no blocks."""
 
     def sanitize_css(self, style: str) -> str:
-        declarations = tinycss2.parse_declaration_list(
-            style, skip_comments=True, skip_whitespace=True
-        )
-        return "; ".join(
-            node.serialize()
-            for node in declarations
-            if node.type == "declaration"
-            and node.lower_name in self.allowed_css_properties
-            and _plain_css(node.value)
-        )
+        return sanitize_css(style)
+
+
+def _declarations(style: str) -> list[Any]:
+    return tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+
+
+def _allowed_declaration(node: Any) -> bool:
+    return (
+        node.type == "declaration"
+        and node.lower_name in ALLOWED_CSS_PROPERTIES
+        and _plain_css(node.value)
+    )
+
+
+def sanitize_css(style: str) -> str:
+    """``style`` with only allowed declarations (the e-mail CSS rules)."""
+    return "; ".join(
+        node.serialize() for node in _declarations(style) if _allowed_declaration(node)
+    )
+
+
+def safe_css(style: str) -> bool:
+    """True when every declaration of ``style`` is allowed as it stands."""
+    return all(_allowed_declaration(node) for node in _declarations(style))
 
 
 def _plain_css(tokens: list[Any]) -> bool:
@@ -192,6 +206,7 @@ def sanitize_html(source: str) -> str:
     """
     if not source:
         return ""
+    mustache.check(source)
     nonce = secrets.token_hex(8)
     while nonce in source:  # pragma: no cover - 2**-64
         nonce = secrets.token_hex(8)
@@ -204,7 +219,7 @@ def sanitize_html(source: str) -> str:
     word = re.compile(rf"x{nonce}n(\d+)x")
     cleaner = _cleaner()
     cleaner.keep_comment = word.fullmatch
-    cleaned = cleaner.clean(_comment_text_words(_MUSTACHE.sub(stash, source), word))
+    cleaned = cleaner.clean(_comment_text_words(mustache.TAG.sub(stash, source), word))
     return re.sub(
         rf"<!--{word.pattern}-->|{word.pattern}", lambda m: tags[int(m[1] or m[2])], cleaned
     )

@@ -14,7 +14,7 @@ from django.utils.timezone import now
 
 from accounts.models import Account
 from notifications import recipients, rendering
-from notifications.editing import clean_body, missing, resolved_or_404
+from notifications.editing import check_subject, clean_body, missing, resolved_or_404
 from notifications.macros import base_data
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
@@ -164,6 +164,7 @@ def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]
         sources[HTML] = clean_body(HTML, decode_html(data["html"]), "html")
     if isinstance(data.get("plain"), str):
         sources[PLAIN] = clean_body(PLAIN, data["plain"], "plain")
+    check_subject(data)
     subject = data.get("subject") or resolved.row.document.get("subject", "")
     return subject, sources
 
