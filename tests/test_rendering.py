@@ -191,7 +191,8 @@ def test_html_matches_chevron_when_nothing_needs_escaping():
 
 
 def test_partial_is_a_syntax_error():
-    with pytest.raises(TemplateSyntaxError, match=re.escape("unsupported Mustache tag {{> footer}}")):
+    message = re.escape("unsupported Mustache tag {{> footer}}")
+    with pytest.raises(TemplateSyntaxError, match=message):
         validate("Hello {{> footer}}")
 
 
