@@ -161,6 +161,7 @@ SPECTACULAR_SETTINGS = {
 CACHE_URL = env_str("CACHE_URL")
 # Largest template body (html, text, preview, broadcast) accepted, in bytes (issue 9).
 TEMPLATE_MAX_BYTES = env_int("TEMPLATE_MAX_BYTES", 1024 * 1024, minimum=1)
+TEMPLATE_SANITIZE_SECONDS = env_float("TEMPLATE_SANITIZE_SECONDS", 10.0, minimum=0.0)
 # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default (issue 9).
 TRUSTED_PROXIES = parse_networks("TRUSTED_PROXIES", env_list("TRUSTED_PROXIES"))
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):

@@ -77,7 +77,14 @@ def clean_body(content_type: str, source: str, field: str | None = None) -> str:
     check_template(field, source)
     if content_type != HTML:
         return source
-    cleaned = sanitizing.sanitize_html(source)
+    seconds = settings.TEMPLATE_SANITIZE_SECONDS
+    try:
+        cleaned = sanitizing.sanitize_html(source, seconds=seconds)
+    except sanitizing.SanitizingTooSlow:
+        message = f"Sanitizing this body took longer than {seconds:g} s: simplify or split it"
+        raise KazooError(
+            413, "validation error", {field: {"too_complex": {"message": message}}}
+        ) from None
     check_template(field, cleaned)
     return cleaned
 

@@ -24,15 +24,17 @@ with the attribute, and a tag in a URL scheme position (``{{proto}}://``) with t
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import tinycss2
 from bleach.css_sanitizer import CSSSanitizer
-from bleach.html5lib_shim import BleachHTMLParser, Filter
+from bleach.html5lib_shim import BleachHTMLParser, BleachHTMLTokenizer, Filter
 from bleach.sanitizer import Cleaner
 
 from notifications import mustache
@@ -137,17 +139,54 @@ def _plain_css(tokens: list[Any]) -> bool:
     return True
 
 
+class SanitizingTooSlow(Exception):
+    """Sanitizing one body took longer than its time budget."""
+
+
+_CHECK_EVERY = 256  # tokens between two looks at the clock
+
+
+def _on_time(count: int, deadline: float) -> None:
+    if count % _CHECK_EVERY == 1 and time.monotonic() >= deadline:
+        raise SanitizingTooSlow()
+
+
+class _TimedTokenizer(BleachHTMLTokenizer):
+    """bleach's tokenizer, giving up once the call's deadline has passed."""
+
+    deadline = math.inf
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for count, token in enumerate(super().__iter__(), 1):
+            _on_time(count, self.deadline)
+            yield token
+
+
+class _TimedParser(BleachHTMLParser):
+    """bleach's parser with a deadline: its tokenizer (created per parse, just before
+    ``reset``) becomes a _TimedTokenizer."""
+
+    deadline = math.inf
+
+    def reset(self) -> None:
+        super().reset()
+        self.tokenizer.__class__ = _TimedTokenizer
+        self.tokenizer.deadline = self.deadline
+
+
 class _Prune(Filter):
     """Drops _DROP_WITH_CONTENT elements with their subtree, and comments that are
-    not placeholders of the current call."""
+    not placeholders of the current call; keeps to the call's deadline."""
 
-    def __init__(self, source: Any, keep_comment: Callable[[str], Any]) -> None:
+    def __init__(self, source: Any, keep_comment: Callable[[str], Any], deadline: float) -> None:
         super().__init__(source)
         self.keep_comment = keep_comment
+        self.deadline = deadline
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         depth = 0  # > 0 while inside a dropped element
-        for token in super().__iter__():
+        for count, token in enumerate(super().__iter__(), 1):
+            _on_time(count, self.deadline)
             kind = token["type"]
             if depth:
                 if kind == "StartTag":
@@ -174,7 +213,7 @@ class _Cleaner(Cleaner):
             strip_comments=False,  # _Prune removes every comment but our placeholders
             css_sanitizer=_EmailCSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES),
         )
-        self.parser = BleachHTMLParser(
+        self.parser = _TimedParser(
             tags=ALLOWED_TAGS | _DROP_WITH_CONTENT,
             strip=True,
             consume_entities=False,
@@ -182,7 +221,7 @@ class _Cleaner(Cleaner):
         )
         walk = self.walker
         self.keep_comment: Callable[[str], Any] = lambda data: False
-        self.walker = lambda dom: _Prune(walk(dom), self.keep_comment)
+        self.walker = lambda dom: _Prune(walk(dom), self.keep_comment, self.parser.deadline)
 
 
 _local = threading.local()  # bleach cleaners are not thread-safe
@@ -195,7 +234,7 @@ def _cleaner() -> _Cleaner:
     return cleaner
 
 
-def sanitize_html(source: str) -> str:
+def sanitize_html(source: str, *, seconds: float | None = None) -> str:
     """Return ``source`` cleaned for use as an HTML e-mail body.
 
     Only allow-listed tags, attributes, URL schemes (http, https, mailto, cid, tel)
@@ -203,6 +242,10 @@ def sanitize_html(source: str) -> str:
     comments are removed with their content.  Mustache tags survive (see module
     docstring).  The result is stable: ``sanitize_html(sanitize_html(x)) ==
     sanitize_html(x)``.
+
+    With ``seconds``, raises SanitizingTooSlow once sanitizing has taken that long (the
+    clock is read every few hundred tokens, while parsing and while serializing), so no
+    body can hold a worker for long whatever its shape.
     """
     if not source:
         return ""
@@ -219,6 +262,7 @@ def sanitize_html(source: str) -> str:
     word = re.compile(rf"x{nonce}n(\d+)x")
     cleaner = _cleaner()
     cleaner.keep_comment = word.fullmatch
+    cleaner.parser.deadline = math.inf if seconds is None else time.monotonic() + seconds
     cleaned = cleaner.clean(_comment_text_words(mustache.TAG.sub(stash, source), word))
     return re.sub(
         rf"<!--{word.pattern}-->|{word.pattern}", lambda m: tags[int(m[1] or m[2])], cleaned

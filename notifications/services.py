@@ -14,7 +14,13 @@ from django.utils.timezone import now
 
 from accounts.models import Account
 from notifications import recipients, rendering
-from notifications.editing import check_subject, clean_body, missing, resolved_or_404
+from notifications.editing import (
+    check_subject,
+    check_template,
+    clean_body,
+    missing,
+    resolved_or_404,
+)
 from notifications.macros import base_data
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
@@ -45,6 +51,10 @@ class SendOutcome:
 
 
 def render(subject: str, bodies: dict[str, str], data: dict) -> Rendered:
+    """Render every part; a part stored before the tag grammar was enforced that breaks
+    it now is a 400 naming the part (re-save it), never a 500."""
+    for part, source in (("subject", subject), *bodies.items()):
+        check_template(part, source)
     rendered = {}
     if HTML in bodies:
         rendered[HTML] = rendering.render_html(bodies[HTML], data)

@@ -221,3 +221,34 @@ def test_oversized_preview_and_broadcast_html_are_413(world, settings):
         {"data": {"html": html}},
     )
     assert preview.status_code == broadcast.status_code == 413
+
+
+def test_stored_template_outside_the_grammar_is_a_400_on_send_not_a_500(world):
+    from notifications.models import NotificationTemplate, TemplateBody
+
+    override(world, "C1")
+    row = NotificationTemplate.objects.get(account=world.accounts["C1"], template_id=VM)
+    legacy = '<a href="java{{$x}}script:alert(1)">x</a>'  # saved before the grammar existed
+    TemplateBody.objects.update_or_create(
+        template=row, content_type="text/html", defaults={"source": legacy, "length": 40}
+    )
+    response = world.api("C1_admin").post(send_path(world), {"data": {}})
+    assert response.status_code == 400
+    assert response.json()["data"]["text/html"]["invalid_template"]["cause"] == "{{$x}}"
+
+
+def test_sanitizing_past_its_time_budget_is_413_not_a_stalled_worker(world, settings):
+    settings.TEMPLATE_SANITIZE_SECONDS = 0  # every body is over budget at its first check
+    response = world.api("C1_admin").post(
+        body_path(world), "<p>{{x}}</p>" * 300, content_type="text/html"
+    )
+    assert response.status_code == 413
+    assert "too_complex" in response.json()["data"]["text/html"]
+
+
+def test_sanitizer_keeps_working_after_a_body_ran_out_of_time(world, settings):
+    settings.TEMPLATE_SANITIZE_SECONDS = 0
+    world.api("C1_admin").post(body_path(world), "<p>x</p>" * 300, content_type="text/html")
+    settings.TEMPLATE_SANITIZE_SECONDS = 10
+    response = world.api("C1_admin").post(body_path(world), "<p>ok</p>", content_type="text/html")
+    assert response.status_code == 200
