@@ -297,8 +297,14 @@ _DROP_WITH_CONTENT = frozenset({"script", "style", "template", "textarea", "titl
 
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
     if attribute == "style":
-        return sanitize_css(value) or None
+        return _clean_style(value) if len(value) <= _REPEATED_MAX else sanitize_css(value) or None
     return value
+
+
+@lru_cache(maxsize=4096)
+def _clean_style(value: str) -> str | None:
+    """Style attributes are mostly the template's own, identical on every render."""
+    return sanitize_css(value) or None
 
 
 # Built once: building an ammonia cleaner costs more than most cleaning does.
