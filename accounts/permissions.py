@@ -60,10 +60,17 @@ class AccountScopedView(KazooView):
 
 
 class SystemView(KazooView):
-    """System-level paths: any authenticated caller reads, only superduper writes."""
+    """System-level paths: any authenticated caller reads; writes (any non-GET, which
+    includes preview and broadcasts) need superduper *and* write rights, so a master
+    account's ``priv_level: user`` token reads only, as on account paths (SPEC §3)."""
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         principal = self.require_principal()
-        if self.is_write(request) and not principal.is_superduper:
+        if self.is_write(request) and not may_write_system(principal):
             raise forbidden()
+
+
+def may_write_system(principal: Principal) -> bool:
+    """The system-path rule: superduper with an admin user's or an API-key token."""
+    return principal.is_superduper and principal.can_write

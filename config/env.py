@@ -1,5 +1,6 @@
 """Strict environment parsing: every knob comes from the environment, ambiguity is an error."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -55,3 +56,13 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_networks(
+    name: str, values: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """IP networks from addresses or CIDRs (``10.0.0.0/8``, ``::1``); a typo is an error."""
+    try:
+        return [ipaddress.ip_network(value, strict=False) for value in values]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None

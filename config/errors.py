@@ -5,6 +5,7 @@ Every failure a client can see is built here: the DRF exception handler for API 
 """
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -109,7 +110,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = Response(error_body(request, status, message, data), status=status)
     response.kazoo_error = True
     if isinstance(exc, exceptions.Throttled) and exc.wait:
-        response["Retry-After"] = str(int(exc.wait))
+        response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     return response
 
 

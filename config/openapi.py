@@ -162,9 +162,11 @@ COMMON_ERRORS: dict[int, str] = {
     404: "Unknown or malformed id (also `faulty_request` for a bad `page_size`).",
     405: "The method is not supported on this path.",
     406: "The `Accept` header (or `?accept=`) names no representation available here.",
-    413: "The body is larger than 8,000,000 bytes.",
+    413: "The body is larger than 8,000,000 bytes, or a template body is larger than "
+    "`TEMPLATE_MAX_BYTES` or took longer than `TEMPLATE_SANITIZE_SECONDS` to sanitize.",
     415: "The request `Content-Type` is not accepted here.",
-    429: "Too many requests for this token (or, on login, from this address).",
+    429: "Too many requests for this token (or, on login, from this client address or for "
+    "this account name from it); `Retry-After` says when to try again.",
 }
 # Answered by the HTTP server in front of Django (gunicorn, a proxy), not by the API.
 SERVER_ERRORS: dict[int, str] = {

@@ -8,6 +8,7 @@ ordering value, as Kazoo does.
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 
 from config.errors import KazooError
-from config.parsers import unstorable
+from config.parsers import loads, unstorable
 
 
 def encode_key(values: Sequence[Any]) -> str:
@@ -27,14 +28,16 @@ def _is_key_value(value: Any) -> bool:
     """What an ordering column can be compared with (never None: SQL has no ``> NULL``)."""
     if isinstance(value, str):
         return unstorable(value) is None
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
 
 
 def decode_key(token: str) -> list[Any]:
     """Our token's values; anything that is not a token of ours is a raw key, as in Kazoo."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        values = json.loads(raw)
+        values = loads(raw)
     except (binascii.Error, ValueError, RecursionError):
         return [token]
     values = values if isinstance(values, list) else [values]

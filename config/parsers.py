@@ -6,6 +6,7 @@ Template uploads use ``RawTemplateParser`` instead, where ``text/*`` means "this
 """
 
 import json
+import math
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -56,11 +57,35 @@ def check_storable(value) -> None:
             raise ParseError(problem)
 
 
+class NonFiniteNumber(ValueError):
+    """``Infinity``, ``NaN`` or a number too large for a float (``1e999``)."""
+
+
+def _reject_constant(name: str) -> float:
+    raise NonFiniteNumber(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NonFiniteNumber(f"number {text[:40]} is out of range")
+    return value
+
+
+def loads(text: str | bytes):
+    """``json.loads`` for untrusted input: only finite numbers (RFC 8259 has no
+    ``Infinity``/``NaN``, and ``1e999`` would become one), so no database query, JSON
+    column or answer ever meets a value it cannot hold.  Raises ``ValueError``."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse_json_text(text: str):
     if not text.strip():
         return {}
     try:
-        document = json.loads(text)
+        document = loads(text)
+    except NonFiniteNumber as exc:
+        raise ParseError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ParseError(f"{exc.msg} around {exc.pos}") from None
     except ValueError as exc:  # well-formed, but an integer longer than Python converts

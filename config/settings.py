@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -128,6 +128,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH_RATE", "1200/minute"),
+        "login": env_str("THROTTLE_LOGIN_RATE", "60/minute"),
         "token": env_str("THROTTLE_TOKEN_RATE", "12000/minute"),
     },
 }
@@ -159,6 +160,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHE_URL = env_str("CACHE_URL")
+# Largest template body (html, text, preview, broadcast) accepted, in bytes (issue 9).
+TEMPLATE_MAX_BYTES = env_int("TEMPLATE_MAX_BYTES", 1024 * 1024, minimum=1)
+TEMPLATE_SANITIZE_SECONDS = env_float("TEMPLATE_SANITIZE_SECONDS", 10.0, minimum=0.0)
+# Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; none by default (issue 9).
+TRUSTED_PROXIES = parse_networks("TRUSTED_PROXIES", env_list("TRUSTED_PROXIES"))
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL")
 CACHES = {

@@ -7,24 +7,18 @@ under the dotted path of the field and the rule that failed; we do the same with
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from jsonschema import Draft4Validator, FormatChecker
 
 from config.errors import ValidationFailed
+from smtplog.addresses import is_deliverable
 
 format_checker = FormatChecker(formats=())
 
 
 @format_checker.checks("email")
 def _is_email(value: Any) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        validate_email(value)
-    except DjangoValidationError:
-        return False
-    return True
+    """Only addresses delivery can send to (one rule: ``smtplog.addresses``)."""
+    return not isinstance(value, str) or is_deliverable(value)
 
 
 _TYPE_NAMES = {"object", "array", "string", "integer", "number", "boolean", "null"}

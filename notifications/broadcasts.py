@@ -20,7 +20,7 @@ from accounts.tenancy import descendants
 from config.errors import field_error
 from config.ids import is_hex_id, new_id
 from notifications import recipients, rendering
-from notifications.editing import clean_body
+from notifications.editing import check_subject, clean_body
 from notifications.macros import account_macros, system_macros
 from notifications.models import HTML, PLAIN
 from notifications.resolution import resolve
@@ -86,6 +86,7 @@ def _check_targets(sender: Account, spec: dict) -> None:
 
 def message_for(sender: Account, spec: dict) -> Message:
     """The sender's effective customer_update template with the request's overrides."""
+    check_subject(spec)
     resolved = resolve(sender, TEMPLATE_ID, with_source=True)
     document = resolved.row.document if resolved else {}
     sources = {ct: b.source for ct, b in resolved.bodies.items()} if resolved else {}

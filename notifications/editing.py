@@ -4,6 +4,7 @@ Every function takes an account (None = the system defaults) and validated input
 only translate HTTP to these calls.
 """
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account
@@ -35,6 +36,7 @@ def system_template(template_id: str) -> NotificationTemplate | None:
 
 def create(account: Account | None, template_id: str, document: dict) -> NotificationTemplate:
     """PUT: a new override in ``account`` (or a new system template when account is None)."""
+    check_subject(document)
     if account is not None and system_template(template_id) is None:
         raise missing(template_id)  # the seed: PUT of an id without a system default fails
     row = NotificationTemplate(account=account, template_id=template_id, document=document)
@@ -51,6 +53,7 @@ def create(account: Account | None, template_id: str, document: dict) -> Notific
 
 def replace(account: Account | None, template_id: str, document: dict) -> NotificationTemplate:
     """POST JSON: replace the public fields; creates the override in ``account`` if needed."""
+    check_subject(document)
     if resolve(account, template_id) is None:
         raise missing(template_id)
     row = own_override(account, template_id) if account else system_template(template_id)
@@ -63,22 +66,63 @@ def replace(account: Account | None, template_id: str, document: dict) -> Notifi
 
 
 def clean_body(content_type: str, source: str, field: str | None = None) -> str:
-    """Reject invalid Mustache (400 with the parser's message); sanitize html bodies.
+    """Reject oversized bodies (413), unsupported tags and invalid Mustache (400 naming
+    the tag or with the parser's message); sanitize html bodies.
 
-    The sanitized result is validated again: removing markup (a comment holding a section
-    tag, say) could unbalance a template that was valid as sent.
+    The size is checked before anything parses the body, so no upload can keep a worker
+    sanitizing for long.  The sanitized result is validated again: removing markup (a
+    comment holding a section tag, say) could unbalance a template that was valid as sent.
     """
+    field = field or content_type
+    _check_size(field, source)
     if content_type == SMS:
-        sms.check_source_length(source, field or content_type)
-    cleaned = sanitizing.sanitize_html(source) if content_type == HTML else source
-    for candidate in (source, cleaned):
-        try:
-            rendering.validate(candidate)
-        except rendering.TemplateSyntaxError as exc:
-            raise field_error(
-                field or content_type, "invalid_template", f"Failed to compile template: {exc}"
-            ) from None
+        sms.check_source_length(source, field)
+    check_template(field, source)
+    if content_type != HTML:
+        return source
+    seconds = settings.TEMPLATE_SANITIZE_SECONDS
+    try:
+        cleaned = sanitizing.sanitize_html(source, seconds=seconds)
+    except sanitizing.SanitizingTooSlow:
+        message = f"Sanitizing this body took longer than {seconds:g} s: simplify or split it"
+        raise KazooError(
+            413, "validation error", {field: {"too_complex": {"message": message}}}
+        ) from None
+    check_template(field, cleaned)
     return cleaned
+
+
+def check_template(field: str, source: str) -> None:
+    """400 unless ``source`` uses only the supported Mustache forms and compiles."""
+    try:
+        rendering.validate(source)
+    except rendering.UnsupportedTag as exc:
+        raise field_error(field, "invalid_template", str(exc), cause=exc.tag) from None
+    except rendering.TemplateSyntaxError as exc:
+        raise field_error(field, "invalid_template", f"Failed to compile template: {exc}") from None
+
+
+def check_subject(document: dict, field: str = "subject") -> None:
+    """Subjects are templates too: the same grammar as the bodies."""
+    if isinstance(document.get("subject"), str):
+        check_template(field, document["subject"])
+
+
+def _check_size(field: str, source: str) -> None:
+    limit = settings.TEMPLATE_MAX_BYTES
+    if len(source) > limit or len(source.encode()) > limit:
+        raise KazooError(
+            413,
+            "validation error",
+            {
+                field: {
+                    "maxLength": {
+                        "message": f"A template body may hold at most {limit} bytes",
+                        "target": limit,
+                    }
+                }
+            },
+        )
 
 
 def upload_body(account: Account | None, template_id: str, content_type: str, source: str) -> None:
@@ -166,8 +210,17 @@ def remove_customizations(account: Account) -> dict:
     return {template_id: "deleted" for template_id in sorted(ids)}
 
 
-def resolved_or_404(account: Account | None, template_id: str, **kwargs) -> Resolved:
+def resolved_or_404(
+    account: Account | None, template_id: str, *, superduper: bool = True, **kwargs
+) -> Resolved:
+    """The effective template, or 404.  ``system``-category templates (internal alerts)
+    exist only for superduper callers: anyone else gets the 404 of an unknown id, so
+    their existence is not disclosed either (SPEC §3)."""
     resolved = resolve(account, template_id, **kwargs)
-    if resolved is None:
+    if resolved is None or not (superduper or is_public(resolved.row)):
         raise missing(template_id)
     return resolved
+
+
+def is_public(row: NotificationTemplate) -> bool:
+    return row.document.get("category") != "system"

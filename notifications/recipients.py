@@ -13,13 +13,12 @@ insensitively, across To, Cc and Bcc in that order.
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import Q
 
 from accounts.models import Account, User
 from config.errors import ValidationFailed
 from notifications.addresses import InvalidAddress, validate_address
+from smtplog.addresses import is_deliverable
 
 FIELDS = ("to", "cc", "bcc")
 
@@ -37,13 +36,8 @@ class Recipients:
 
 
 def is_valid_address(address: object) -> bool:
-    if not isinstance(address, str) or address.count("@") != 1:
-        return False
-    try:
-        validate_email(address)
-    except ValidationError:
-        return False
-    return True
+    """Deliverable by the e-mail transport: the same rule the API's ``email`` format uses."""
+    return is_deliverable(address)
 
 
 def admin_addresses(account: Account) -> list[str]:

@@ -25,7 +25,11 @@ from typing import Any
 import chevron
 import chevron.tokenizer
 
+from notifications import mustache, output
+
 _RAW = "\x00raw"  # lookup key for a raw value; NUL is stripped from template keys
+# Lookup keys for a value seen through an output filter (notifications.output).
+_FILTERED = {f"\x00{context}": function for context, function in output.FILTERS.items()}
 _BREAKS = re.compile(r"\s*[\x00-\x1f\x7f\x85\u2028\u2029]+\s*")
 _Token = tuple[str, str]
 
@@ -34,9 +38,22 @@ class TemplateSyntaxError(ValueError):
     """The source is not valid Mustache; ``str(exc)`` is the parser's message."""
 
 
+class UnsupportedTag(TemplateSyntaxError):
+    """A tag outside the supported grammar (``notifications.mustache``); ``tag`` is it."""
+
+    def __init__(self, error: mustache.UnsupportedTag) -> None:
+        self.tag = error.tag
+        super().__init__(str(error))
+
+
 @lru_cache(maxsize=1024)
 def _parse(source: str) -> tuple[_Token, ...]:
-    """Tokenize ``source`` once; raise TemplateSyntaxError if it is not valid."""
+    """Tokenize ``source`` once; raise TemplateSyntaxError if it is not valid, or
+    UnsupportedTag if it uses a form outside the grammar the sanitizer understands."""
+    try:
+        mustache.check(source)
+    except mustache.UnsupportedTag as exc:
+        raise UnsupportedTag(exc) from None
     try:
         tokens = tuple(chevron.tokenizer.tokenize(source))
     except chevron.tokenizer.ChevronError as exc:
@@ -49,11 +66,14 @@ def _parse(source: str) -> tuple[_Token, ...]:
     return tokens
 
 
-def _convert(token: _Token, html_mode: bool) -> _Token:
+def _convert(token: _Token, html_mode: bool, context: str | None = None) -> _Token:
     kind, key = token
     if kind == "literal":
         return token
     key = key.replace("\x00", "")
+    if context:  # html: the value goes through that context's output filter
+        prefix = f"\x00{context}"
+        return ("no escape", prefix if key == "." else f"{prefix}.{key}")
     if kind == "variable":
         return ("no escape", key)  # html: the data view has escaped it already
     if kind == "no escape" and html_mode:
@@ -62,9 +82,22 @@ def _convert(token: _Token, html_mode: bool) -> _Token:
 
 
 @lru_cache(maxsize=1024)
-def _compiled(source: str, html_mode: bool) -> tuple[_Token, ...]:
-    """Token list for one source and mode, derived from the cached parse."""
-    return tuple(_convert(token, html_mode) for token in _parse(source))
+def _compiled(source: str, html_mode: bool) -> tuple[tuple[_Token, ...], bool]:
+    """Token list for one source and mode, derived from the cached parse, and whether
+    the rendered result must be sanitized as a whole (html templates outside the subset
+    ``notifications.output`` can plan)."""
+    tokens = _parse(source)
+    if not html_mode:
+        return tuple(_convert(token, False) for token in tokens), False
+    plan = output.plan(source)
+    converted, index = [], 0
+    for token in tokens:
+        if token[0] == "literal":
+            converted.append(token)
+            continue
+        converted.append(_convert(token, True, plan.contexts.get(index)))
+        index += 1
+    return tuple(converted), plan.clean_all
 
 
 def _render(tokens: tuple[_Token, ...], data: Any) -> str:
@@ -80,13 +113,18 @@ def validate(source: str) -> None:
 
 
 def render_html(source: str, data: Mapping[str, Any]) -> str:
-    """Render an html body: ``{{x}}`` escapes ``& < > " '``; ``{{{x}}}``/``{{& x}}`` raw."""
-    return _render(_compiled(source, True), _escaped(data))
+    """Render an html body: ``{{x}}`` escapes ``& < > " '``; ``{{{x}}}``/``{{& x}}`` are
+    raw markup, sanitized.  Nothing executable survives, whatever the source and the
+    values: values in URL and CSS contexts are filtered, and a template outside the
+    plannable subset is sanitized as a whole after rendering (``notifications.output``)."""
+    tokens, clean_all = _compiled(source, True)
+    rendered = _render(tokens, _escaped(data))
+    return output.clean_document(rendered) if clean_all else rendered
 
 
 def render_text(source: str, data: Mapping[str, Any]) -> str:
     """Render a text/plain body; nothing is HTML-escaped."""
-    return _render(_compiled(source, False), data)
+    return _render(_compiled(source, False)[0], data)
 
 
 def render_subject(source: str, data: Mapping[str, Any]) -> str:
@@ -156,6 +194,8 @@ class _Escaped(str):
     def __getitem__(self, key: Any) -> Any:
         if key == _RAW:
             return html.unescape(self)  # exact inverse: every "&" was escaped
+        if key in _FILTERED:
+            return _Filtered(html.unescape(self), _FILTERED[key])
         if isinstance(key, str):
             raise KeyError(key)  # a KeyError stops chevron's getattr fallback
         return str.__getitem__(self, key)
@@ -171,6 +211,8 @@ class _Dict(dict):
 
     def __missing__(self, key: str) -> Any:
         raw = self.get(_RAW)
+        if key in _FILTERED:
+            return _Filtered({} if raw is None else raw, _FILTERED[key])
         if raw is None:
             raise KeyError(key)
         view = self[key] = _escaped(raw[key])
@@ -192,6 +234,8 @@ class _List(list):
     def __getitem__(self, key: Any) -> Any:
         if key == _RAW:
             return self.raw
+        if key in _FILTERED:
+            return _Filtered(self.raw, _FILTERED[key])
         try:
             return list.__getitem__(self, int(key))
         except (TypeError, ValueError):
@@ -217,6 +261,8 @@ class _Leaf:
     def __getitem__(self, key: str) -> Any:
         if key == _RAW:
             return self.raw
+        if key in _FILTERED:
+            return _Filtered(self.raw, _FILTERED[key])
         raise KeyError(key)
 
     def __bool__(self) -> bool:
@@ -229,3 +275,29 @@ class _Leaf:
 
     def __str__(self) -> str:
         return str(self.raw)
+
+
+class _Filtered:
+    """A raw value seen through an output filter; renders as the filter's safe text.
+    Lookups descend into mappings and lists only, so no Python attribute is reachable."""
+
+    __slots__ = ("filter", "raw")
+    _CHEVRON_return_scope_when_falsy = True
+
+    def __init__(self, raw: Any, filter: Any) -> None:
+        self.raw = raw
+        self.filter = filter
+
+    def __getitem__(self, key: str) -> Any:
+        raw = self.raw
+        if isinstance(raw, Mapping):
+            return _Filtered(raw[key], self.filter)
+        if isinstance(raw, (list, tuple)):
+            return _Filtered(raw[int(key)], self.filter)
+        raise KeyError(key)
+
+    def __str__(self) -> str:
+        raw = self.raw
+        if isinstance(raw, (Mapping, list, tuple)):
+            raw = "" if not raw else str(raw)
+        return self.filter(raw)

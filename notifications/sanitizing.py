@@ -3,9 +3,12 @@
 :func:`sanitize_html` cleans a Mustache html body against an e-mail-safe allow-list
 and keeps its Mustache tags.  How the tags survive:
 
-1. Every well-formed Mustache tag (strict grammar: keys are ``[\\w.-]``, so a tag can
-   never carry ``<``, quotes or ``&``-entities) is swapped for an inert alphanumeric
-   word ``x<nonce>n<i>x``; the nonce is random per call, so input cannot forge one.
+1. Every Mustache tag (``notifications.mustache``, the grammar the renderer enforces too:
+   names are ``[A-Za-z0-9_.-]``, so a tag can never carry ``<``, quotes or ``&``-entities)
+   is swapped for an inert alphanumeric word ``x<nonce>n<i>x``; the nonce is random per
+   call, so input cannot forge one.  Callers check the grammar first
+   (``mustache.check``): a ``{{`` that is no supported tag is refused, never judged as
+   text that rendering would later rewrite.
 2. Words outside markup (text, between ``<tr>`` rows, ...) become the comment
    ``<!--word-->``: html5lib keeps comments where they are, whereas text inside a
    table would be foster-parented out of it.  Words inside a tag stay words, so
@@ -21,18 +24,22 @@ with the attribute, and a tag in a URL scheme position (``{{proto}}://``) with t
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import tinycss2
 from bleach.css_sanitizer import CSSSanitizer
-from bleach.html5lib_shim import BleachHTMLParser, Filter
+from bleach.html5lib_shim import BleachHTMLParser, BleachHTMLTokenizer, Filter
 from bleach.sanitizer import Cleaner
 
-__all__ = ["sanitize_html"]
+from notifications import mustache
+
+__all__ = ["safe_css", "sanitize_css", "sanitize_html"]
 
 # fmt: off
 ALLOWED_TAGS = frozenset({
@@ -80,12 +87,6 @@ _DROP_WITH_CONTENT = frozenset({
 })
 # fmt: on
 
-_KEY = r"\s*[\w.\-]+\s*"
-_MUSTACHE = re.compile(
-    rf"\{{\{{\{{{_KEY}\}}\}}\}}"  # {{{raw}}}
-    rf"|\{{\{{[#^/&>]?{_KEY}\}}\}}"  # {{x}} {{#x}} {{^x}} {{/x}} {{& x}} {{> x}}
-    r"|\{\{![^{}<>\"'&]*\}\}"  # {{! comment }}
-)
 # Markup in which a placeholder is inside a tag; unterminated quotes run to the end
 # (as in HTML), which also keeps the scan linear.
 _MARKUP = re.compile(
@@ -101,16 +102,31 @@ class _EmailCSSSanitizer(CSSSanitizer):
     functions: no ``url()``, ``expression()`` or other functions, no blocks."""
 
     def sanitize_css(self, style: str) -> str:
-        declarations = tinycss2.parse_declaration_list(
-            style, skip_comments=True, skip_whitespace=True
-        )
-        return "; ".join(
-            node.serialize()
-            for node in declarations
-            if node.type == "declaration"
-            and node.lower_name in self.allowed_css_properties
-            and _plain_css(node.value)
-        )
+        return sanitize_css(style)
+
+
+def _declarations(style: str) -> list[Any]:
+    return tinycss2.parse_declaration_list(style, skip_comments=True, skip_whitespace=True)
+
+
+def _allowed_declaration(node: Any) -> bool:
+    return (
+        node.type == "declaration"
+        and node.lower_name in ALLOWED_CSS_PROPERTIES
+        and _plain_css(node.value)
+    )
+
+
+def sanitize_css(style: str) -> str:
+    """``style`` with only allowed declarations (the e-mail CSS rules)."""
+    return "; ".join(
+        node.serialize() for node in _declarations(style) if _allowed_declaration(node)
+    )
+
+
+def safe_css(style: str) -> bool:
+    """True when every declaration of ``style`` is allowed as it stands."""
+    return all(_allowed_declaration(node) for node in _declarations(style))
 
 
 def _plain_css(tokens: list[Any]) -> bool:
@@ -123,17 +139,54 @@ def _plain_css(tokens: list[Any]) -> bool:
     return True
 
 
+class SanitizingTooSlow(Exception):
+    """Sanitizing one body took longer than its time budget."""
+
+
+_CHECK_EVERY = 256  # tokens between two looks at the clock
+
+
+def _on_time(count: int, deadline: float) -> None:
+    if count % _CHECK_EVERY == 1 and time.monotonic() >= deadline:
+        raise SanitizingTooSlow()
+
+
+class _TimedTokenizer(BleachHTMLTokenizer):
+    """bleach's tokenizer, giving up once the call's deadline has passed."""
+
+    deadline = math.inf
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for count, token in enumerate(super().__iter__(), 1):
+            _on_time(count, self.deadline)
+            yield token
+
+
+class _TimedParser(BleachHTMLParser):
+    """bleach's parser with a deadline: its tokenizer (created per parse, just before
+    ``reset``) becomes a _TimedTokenizer."""
+
+    deadline = math.inf
+
+    def reset(self) -> None:
+        super().reset()
+        self.tokenizer.__class__ = _TimedTokenizer
+        self.tokenizer.deadline = self.deadline
+
+
 class _Prune(Filter):
     """Drops _DROP_WITH_CONTENT elements with their subtree, and comments that are
-    not placeholders of the current call."""
+    not placeholders of the current call; keeps to the call's deadline."""
 
-    def __init__(self, source: Any, keep_comment: Callable[[str], Any]) -> None:
+    def __init__(self, source: Any, keep_comment: Callable[[str], Any], deadline: float) -> None:
         super().__init__(source)
         self.keep_comment = keep_comment
+        self.deadline = deadline
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         depth = 0  # > 0 while inside a dropped element
-        for token in super().__iter__():
+        for count, token in enumerate(super().__iter__(), 1):
+            _on_time(count, self.deadline)
             kind = token["type"]
             if depth:
                 if kind == "StartTag":
@@ -160,7 +213,7 @@ class _Cleaner(Cleaner):
             strip_comments=False,  # _Prune removes every comment but our placeholders
             css_sanitizer=_EmailCSSSanitizer(allowed_css_properties=ALLOWED_CSS_PROPERTIES),
         )
-        self.parser = BleachHTMLParser(
+        self.parser = _TimedParser(
             tags=ALLOWED_TAGS | _DROP_WITH_CONTENT,
             strip=True,
             consume_entities=False,
@@ -168,7 +221,7 @@ class _Cleaner(Cleaner):
         )
         walk = self.walker
         self.keep_comment: Callable[[str], Any] = lambda data: False
-        self.walker = lambda dom: _Prune(walk(dom), self.keep_comment)
+        self.walker = lambda dom: _Prune(walk(dom), self.keep_comment, self.parser.deadline)
 
 
 _local = threading.local()  # bleach cleaners are not thread-safe
@@ -181,7 +234,7 @@ def _cleaner() -> _Cleaner:
     return cleaner
 
 
-def sanitize_html(source: str) -> str:
+def sanitize_html(source: str, *, seconds: float | None = None) -> str:
     """Return ``source`` cleaned for use as an HTML e-mail body.
 
     Only allow-listed tags, attributes, URL schemes (http, https, mailto, cid, tel)
@@ -189,9 +242,14 @@ def sanitize_html(source: str) -> str:
     comments are removed with their content.  Mustache tags survive (see module
     docstring).  The result is stable: ``sanitize_html(sanitize_html(x)) ==
     sanitize_html(x)``.
+
+    With ``seconds``, raises SanitizingTooSlow once sanitizing has taken that long (the
+    clock is read every few hundred tokens, while parsing and while serializing), so no
+    body can hold a worker for long whatever its shape.
     """
     if not source:
         return ""
+    mustache.check(source)
     nonce = secrets.token_hex(8)
     while nonce in source:  # pragma: no cover - 2**-64
         nonce = secrets.token_hex(8)
@@ -204,7 +262,8 @@ def sanitize_html(source: str) -> str:
     word = re.compile(rf"x{nonce}n(\d+)x")
     cleaner = _cleaner()
     cleaner.keep_comment = word.fullmatch
-    cleaned = cleaner.clean(_comment_text_words(_MUSTACHE.sub(stash, source), word))
+    cleaner.parser.deadline = math.inf if seconds is None else time.monotonic() + seconds
+    cleaned = cleaner.clean(_comment_text_words(mustache.TAG.sub(stash, source), word))
     return re.sub(
         rf"<!--{word.pattern}-->|{word.pattern}", lambda m: tags[int(m[1] or m[2])], cleaned
     )

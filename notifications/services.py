@@ -14,11 +14,18 @@ from django.utils.timezone import now
 
 from accounts.models import Account
 from notifications import recipients, rendering
-from notifications.editing import clean_body, missing
+from notifications.editing import (
+    check_subject,
+    check_template,
+    clean_body,
+    missing,
+    resolved_or_404,
+)
 from notifications.macros import base_data
 from notifications.models import HTML, PLAIN, SMS
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
+from smtplog.addresses import ascii_address
 from smtplog.models import SmtpLog, Status
 from smtplog.queue import enqueue_on_commit
 
@@ -44,6 +51,10 @@ class SendOutcome:
 
 
 def render(subject: str, bodies: dict[str, str], data: dict) -> Rendered:
+    """Render every part; a part stored before the tag grammar was enforced that breaks
+    it now is a 400 naming the part (re-save it), never a 500."""
+    for part, source in (("subject", subject), *bodies.items()):
+        check_template(part, source)
     rendered = {}
     if HTML in bodies:
         rendered[HTML] = rendering.render_html(bodies[HTML], data)
@@ -57,8 +68,8 @@ def _sources(resolved: Resolved) -> dict[str, str]:
 
 
 def _domain(address: str) -> str:
-    # Bounded so "<32-hex-id@domain>" always fits the 255-character column.
-    return address.rpartition("@")[2][:200] or "localhost"
+    # ASCII (IDNA) as delivery writes it; bounded so "<32-hex-id@domain>" fits the column.
+    return ascii_address(address).rpartition("@")[2][:200] or "localhost"
 
 
 def new_log(
@@ -87,7 +98,8 @@ def new_log(
         **extra,
     )
     row.message_id = f"<{row.id}@{_domain(document['from'])}>"
-    row.headers = {"List-Unsubscribe": f"<mailto:{document['from']}?subject=unsubscribe>"}
+    unsubscribe = ascii_address(document["from"])
+    row.headers = {"List-Unsubscribe": f"<mailto:{unsubscribe}?subject=unsubscribe>"}
     if to.empty:
         row.status, row.error, row.finished_at = Status.FAILED, "no valid recipients", row.created
     return row
@@ -164,15 +176,16 @@ def preview_sources(resolved: Resolved, data: dict) -> tuple[str, dict[str, str]
         sources[PLAIN] = clean_body(PLAIN, data["plain"], "plain")
     if isinstance(data.get("sms"), str):
         sources[SMS] = clean_body(SMS, data["sms"], "sms")  # raw text, like plain
+    check_subject(data)
     subject = data.get("subject") or resolved.row.document.get("subject", "")
     return subject, sources
 
 
-def preview(account: Account, template_id: str, data: dict, *, deliver: bool) -> Rendered:
+def preview(
+    account: Account, template_id: str, data: dict, *, deliver: bool, superduper: bool = True
+) -> Rendered:
     """Render ``template_id`` as ``data`` overrides it, with sample macros; maybe mail it."""
-    resolved = resolve(account, template_id, with_source=True)
-    if resolved is None:
-        raise missing(template_id)
+    resolved = resolved_or_404(account, template_id, with_source=True, superduper=superduper)
     subject, sources = preview_sources(resolved, data)
     macros = data.get("macros") if isinstance(data.get("macros"), dict) else {}
     sample = deep_merge(sample_data(template_id), base_data(account))

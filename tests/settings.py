@@ -7,7 +7,11 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "100000/minute", "token": "100000/minute"}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
+    "auth": "100000/minute",
+    "login": "100000/minute",
+    "token": "100000/minute",
+}
 DELIVERY_MODE = "inline"
 
 # Concurrent runs must not share a test database. On SQLite it is a file, not memory, so

@@ -1,44 +1,76 @@
-"""validate_address: the one per-channel address check shared by users, templates and sends."""
+"""Addresses the API accepts are addresses delivery can send to (issue 9, finding 8).
+
+Validation and delivery share one rule (``smtplog.addresses.is_deliverable``): what the
+API refuses is answered with a field-level 400, what it accepts is delivered.
+"""
 
 import pytest
 
-from notifications.addresses import InvalidAddress, validate_address
+from smtplog.models import SmtpLog
+from tests.test_delivery import VM, send_path
+
+UNDELIVERABLE = [
+    '"a,x@evil.test"@c2.test',
+    '"a b"@c2.test',
+    "a@[127.0.0.1]",
+    "a@[IPv6:::1]",
+    "ü@c2.test",
+    "Name <a@c2.test>",
+]
 
 
-@pytest.mark.parametrize(
-    ("channel", "address"),
-    [
-        ("sms", "+14155552671"),
-        ("sms", "+447911123456"),
-        ("email", "ops@example.com"),
-        ("internal", "0123456789abcdef0123456789abcdef"),
-        ("jabber", "ops@xmpp.example.net"),
-        ("slack_dm", "x"),
-    ],
-)
-def test_valid_addresses_come_back_unchanged(channel, address):
-    assert validate_address(channel, address) == address
+def template(**fields):
+    return {
+        "id": VM,
+        "from": "noc@reseller.example",
+        "subject": "Hi",
+        "to": {"type": "specified", "email_addresses": ["a@x.example"]},
+        **fields,
+    }
 
 
-@pytest.mark.parametrize(
-    ("channel", "address"),
-    [
-        ("sms", "14155552671"),
-        ("sms", "+04155552671"),
-        ("sms", "+1415555267100000"),
-        ("sms", "+15550001111"),
-        ("sms", "+1 415 555 2671"),
-        ("email", "not-an-email"),
-        ("email", "a@b@c.io"),
-        ("internal", "someone"),
-        ("jabber", ""),
-        ("jabber", "x" * 255),
-        ("jabber", 42),
-        ("Jabber", "x"),
-    ],
-)
-def test_invalid_addresses_raise_with_a_reason(channel, address):
-    with pytest.raises(InvalidAddress) as caught:
-        validate_address(channel, address)
-    assert str(caught.value)
-    assert caught.value.channel == channel
+@pytest.mark.parametrize("address", UNDELIVERABLE)
+def test_undeliverable_from_is_a_field_level_400(world, address):
+    path = f"/v2/accounts/{world.id('C1')}/notifications"
+    response = world.api("C1_admin").put(path, {"data": template(**{"from": address})})
+    assert response.status_code == 400
+    assert "wrong_format" in response.json()["data"]["from"]
+
+
+@pytest.mark.parametrize("address", UNDELIVERABLE)
+def test_undeliverable_recipient_is_a_field_level_400(world, address):
+    path = f"/v2/accounts/{world.id('C1')}/notifications/{VM}"
+    body = template(to={"type": "specified", "email_addresses": [address]})
+    response = world.api("C1_admin").post(path, {"data": body})
+    assert response.status_code == 400
+    assert "wrong_format" in response.json()["data"]["to.email_addresses.0"]
+
+
+@pytest.mark.parametrize("address", UNDELIVERABLE)
+def test_undeliverable_send_address_is_a_field_level_400(world, address):
+    response = world.api("C1_admin").post(
+        send_path(world), {"data": {"to": {"email_addresses": [address]}}}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("address", UNDELIVERABLE)
+def test_undeliverable_customer_update_from_is_400(world, address):
+    path = f"/v2/accounts/{world.id('R')}/notifications/customer_update/message"
+    response = world.api("R_admin").post(path, {"data": {"from": address}})
+    assert response.status_code == 400
+    assert "wrong_format" in response.json()["data"]["from"]
+
+
+def test_international_domain_in_from_is_delivered(live_world, mail_sink):
+    world = live_world
+    path = f"/v2/accounts/{world.id('C1')}/notifications"
+    created = world.api("C1_admin").put(path, {"data": template(**{"from": "noc@bücher.example"})})
+    assert created.status_code == 201
+    response = world.api("C1_admin").post(send_path(world), {"data": {}})
+    assert response.status_code == 202
+    (received,) = mail_sink.wait_for(1)
+    assert received.message["From"] == "noc@xn--bcher-kva.example"
+    assert received.message["Message-ID"].endswith("@xn--bcher-kva.example>")
+    row = SmtpLog.objects.get(pk=response.json()["data"]["log_ids"][0])
+    assert row.status == "sent"

@@ -79,14 +79,29 @@ def test_user_auth_wrong_password_returns_401(world, anon):
     assert response.json()["message"] == "invalid_credentials"
 
 
-def test_user_auth_unknown_account_name_returns_400_not_found(world, anon):
-    response = anon.put(
+def test_user_auth_unknown_account_name_answers_like_a_wrong_password(world, anon):
+    unknown = anon.put(
         "/v2/user_auth", {"data": {"credentials": md5("a:b"), "account_name": "Nope"}}
     )
+    wrong = anon.put("/v2/user_auth", {"data": {"credentials": md5("a:b"), "account_name": "C1"}})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json()["data"] == wrong.json()["data"]
+    assert unknown.json()["message"] == wrong.json()["message"] == "invalid_credentials"
+
+
+def test_user_auth_unknown_account_realm_is_401(world, anon):
+    response = anon.put(
+        "/v2/user_auth", {"data": {"credentials": md5("a:b"), "account_realm": "no.example"}}
+    )
+    assert response.status_code == 401
+
+
+def test_user_auth_with_a_100000_character_account_name_is_400(world, anon):
+    response = anon.put(
+        "/v2/user_auth", {"data": {"credentials": md5("a:b"), "account_name": "x" * 100_000}}
+    )
     assert response.status_code == 400
-    error = response.json()["data"]["account_name"]["not_found"]
-    assert error["message"] == "The provided account name could not be found"
-    assert error["cause"] == "Nope"
+    assert "maxLength" in response.json()["data"]["account_name"]
 
 
 def test_user_auth_credentials_of_another_account_fail(world, anon):

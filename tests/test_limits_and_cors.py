@@ -72,3 +72,70 @@ def test_unlisted_origins_get_no_cors_headers(world, cors):
         f"/v2/accounts/{world.id('R')}", headers={"Origin": "https://evil.example"}
     )
     assert "Access-Control-Allow-Origin" not in response
+
+
+# --- the real client address and the login limit (issue 9, finding 4) -------------------
+
+WRONG = {"data": {"credentials": "0" * 32, "account_name": "C1"}}
+
+
+def login(anon, body=WRONG, **meta):
+    return anon.client.put("/v2/user_auth", body, content_type="application/json", **meta)
+
+
+@pytest.fixture
+def login_limit(monkeypatch):
+    from config.throttling import LoginRateThrottle
+
+    monkeypatch.setattr(LoginRateThrottle, "THROTTLE_RATES", {"login": "3/minute"})
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "1000/minute"})
+
+
+def test_forged_x_forwarded_for_does_not_escape_the_login_limit(world, anon, login_limit):
+    statuses = [login(anon, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_x_forwarded_for_from_a_trusted_proxy_names_the_client(world, anon, login_limit, settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.0/8")]
+    proxied = [
+        login(anon, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}, 127.0.0.2").status_code for i in range(5)
+    ]
+    assert proxied == [401] * 5  # five different clients behind our proxy
+
+
+def test_client_behind_a_trusted_proxy_is_limited_on_its_own_address(
+    world, anon, login_limit, settings
+):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
+    statuses = [
+        login(anon, HTTP_X_FORWARDED_FOR=f"10.9.9.{i}, 203.0.113.7").status_code for i in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]  # the hop our proxy saw, not what the client wrote
+
+
+def test_login_flood_from_one_address_does_not_lock_the_account_elsewhere(world, anon, login_limit):
+    for _ in range(4):
+        login(anon, REMOTE_ADDR="203.0.113.66")
+    assert login(anon, REMOTE_ADDR="203.0.113.66").status_code == 429
+    assert login(anon, REMOTE_ADDR="192.0.2.10").status_code == 401
+
+
+def test_login_flood_on_one_account_leaves_other_accounts_usable(world, anon, login_limit):
+    for _ in range(4):
+        login(anon)
+    other = {"data": {"credentials": "0" * 32, "account_name": "C2"}}
+    assert login(anon, other).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/v2/api_auth", "/v2/user_auth"])
+def test_every_429_carries_retry_after(world, anon, monkeypatch, path):
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "1/minute"})
+    anon.put(path, WRONG)
+    response = anon.put(path, WRONG)
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60

@@ -1,6 +1,7 @@
 """notifications.rendering: escaping, subjects, macro data, sections, errors, cache."""
 
 import builtins
+import re
 
 import chevron
 import pytest
@@ -32,21 +33,30 @@ def test_html_value_cannot_leave_a_single_quoted_attribute():
     assert out == "<a title='&#x27; onmouseover=&#x27;alert(1)'>"
 
 
-def test_html_triple_mustache_is_raw():
-    assert render_html("{{{x}}}", {"x": NASTY}) == NASTY
+# Raw tags insert markup, sanitized like an uploaded body (same meaning, safe spelling).
+NASTY_MARKUP = '<b>Tom &amp; "Jerry"\'s</b>'
 
 
-def test_html_ampersand_tag_is_raw():
-    assert render_html("{{& x}}", {"x": NASTY}) == NASTY
+def test_html_triple_mustache_is_raw_sanitized_markup():
+    assert render_html("{{{x}}}", {"x": NASTY}) == NASTY_MARKUP
 
 
-def test_html_raw_dotted_key_is_raw():
-    assert render_html("{{{user.name}}}", {"user": {"name": NASTY}}) == NASTY
+def test_html_ampersand_tag_is_raw_sanitized_markup():
+    assert render_html("{{& x}}", {"x": NASTY}) == NASTY_MARKUP
 
 
-def test_html_raw_dot_inside_list_section_is_raw():
-    out = render_html("{{#tags}}[{{.}}|{{{.}}}]{{/tags}}", {"tags": ["<a>", "b'"]})
-    assert out == "[&lt;a&gt;|<a>][b&#x27;|b']"
+def test_html_raw_dotted_key_is_raw_sanitized_markup():
+    assert render_html("{{{user.name}}}", {"user": {"name": NASTY}}) == NASTY_MARKUP
+
+
+def test_html_raw_dot_inside_list_section_is_raw_sanitized_markup():
+    out = render_html("{{#tags}}[{{.}}|{{{.}}}]{{/tags}}", {"tags": ["<b>", "b'"]})
+    assert out == "[&lt;b&gt;|<b></b>][b&#x27;|b']"
+
+
+def test_html_raw_value_loses_its_script():
+    out = render_html("<p>{{{x}}}</p>", {"x": "<i>hi</i><script>alert(1)</script>"})
+    assert out == "<p><i>hi</i></p>"
 
 
 def test_html_escapes_values_inside_list_sections():
@@ -181,7 +191,8 @@ def test_html_matches_chevron_when_nothing_needs_escaping():
 
 
 def test_partial_is_a_syntax_error():
-    with pytest.raises(TemplateSyntaxError, match="partials are not supported"):
+    message = re.escape("unsupported Mustache tag {{> footer}}")
+    with pytest.raises(TemplateSyntaxError, match=message):
         validate("Hello {{> footer}}")
 
 
@@ -205,8 +216,8 @@ def test_partial_never_opens_a_file(monkeypatch, tmp_path):
         ("{{#items}}never closed", 'the tag "items" was never closed'),
         ("{{/items}}", 'Trying to close tag "items"'),
         ("{{#a}}{{/b}}", 'last open tag is "a"'),
-        ("Hello {{name", "unclosed tag"),
-        ("{{}}", "empty tag"),
+        ("Hello {{name", "unsupported Mustache tag {{name"),
+        ("{{}}", "unsupported Mustache tag {{}}"),
     ],
 )
 def test_invalid_template_raises_syntax_error_with_parser_message(source, message):

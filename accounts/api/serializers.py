@@ -25,8 +25,8 @@ USER_AUTH_SCHEMA = {
     "required": ["credentials"],
     "properties": {
         "credentials": {"type": "string", "minLength": 1, "maxLength": 64},
-        "account_name": {"type": "string", "minLength": 1},
-        "account_realm": {"type": "string", "minLength": 1},
+        "account_name": {"type": "string", "minLength": 1, "maxLength": 128},
+        "account_realm": {"type": "string", "minLength": 1, "maxLength": 253},
         "method": {"type": "string", "enum": ["md5", "sha"]},
     },
 }

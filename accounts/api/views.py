@@ -25,11 +25,11 @@ from accounts.api.serializers import (
 from accounts.models import Account, AuthToken, User
 from accounts.permissions import AccountScopedView, KazooView
 from accounts.tenancy import descendants, reseller_of
-from config.errors import bad_identifier, forbidden
+from config.errors import KazooError, ValidationFailed, bad_identifier, forbidden
 from config.openapi import EMPTY_OBJECT, PAGINATION_PARAMETERS, array_of, kazoo_operation, partial
 from config.pagination import paginate
 from config.requests import payload
-from config.throttling import AuthRateThrottle
+from config.throttling import AuthRateThrottle, LoginRateThrottle
 from config.validation import validate
 from notifications.addresses import clean_user_contacts
 
@@ -74,7 +74,7 @@ class ApiAuthView(KazooView):
 
 class UserAuthView(KazooView):
     authentication_classes = []
-    throttle_classes = [AuthRateThrottle]
+    throttle_classes = [AuthRateThrottle, LoginRateThrottle]
 
     @kazoo_operation(
         "Log in as a user",
@@ -86,8 +86,22 @@ class UserAuthView(KazooView):
     def put(self, request: Request) -> Response:
         data = payload(request)
         validate(USER_AUTH_SCHEMA, data)
-        token, raw = services.login_with_credentials(data)
+        try:
+            token, raw = services.login_with_credentials(data)
+        except ValidationFailed as exc:
+            if not _names_unknown_account(exc):
+                raise
+            # An unknown account answers like a wrong password: no account enumeration.
+            raise _invalid_credentials() from None
         return login_response(token, raw, owner=True)
+
+
+def _invalid_credentials() -> KazooError:
+    return KazooError(401, "invalid_credentials", {"message": "invalid credentials"})
+
+
+def _names_unknown_account(exc: ValidationFailed) -> bool:
+    return any("not_found" in rules for rules in exc.data.values())
 
 
 class TokenAuthView(KazooView):

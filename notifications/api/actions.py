@@ -5,10 +5,7 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from accounts.permissions import AccountScopedView, SystemView
-from config.errors import (
-    bad_identifier,
-    forbidden,
-)
+from config.errors import bad_identifier
 from config.ids import to_gregorian
 from config.openapi import any_of, kazoo_operation, query
 from config.requests import payload
@@ -61,7 +58,11 @@ class NotificationPreview:
         else:
             validate({**PREVIEW_SCHEMA, "required": []}, data)
         rendered = services.preview(
-            self.scope_for_preview(), notification_id, data, deliver=deliver
+            self.scope_for_preview(),
+            notification_id,
+            data,
+            deliver=deliver,
+            superduper=self.principal.is_superduper,
         )
         if deliver:
             return Response("Notification processing")
@@ -69,11 +70,6 @@ class NotificationPreview:
 
 
 class SystemPreviewView(NotificationPreview, SystemView):
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        if not self.principal.is_superduper:
-            raise forbidden()
-
     def scope_for_preview(self) -> Account:
         return self.principal.account
 

@@ -222,7 +222,12 @@ class NotificationDocument:
     )
     def get(self, request: Request, notification_id: str, **kwargs) -> Response:
         raw = isinstance(request.accepted_renderer, TemplateBodyRenderer)
-        resolved = editing.resolved_or_404(self.scope(), notification_id, with_source=raw)
+        resolved = editing.resolved_or_404(
+            self.scope(),
+            notification_id,
+            with_source=raw,
+            superduper=self.principal.is_superduper,
+        )
         if getattr(request, "unsatisfied_accept", False):
             raise _not_acceptable()
         if not raw:
