@@ -145,6 +145,38 @@ def request(
     basic: tuple[str, str] | None = None,
 ) -> Answer:
     """Send one request; a 2xx :class:`Answer` or a classified :class:`DeliveryError`."""
+    answer = exchange(
+        method,
+        url,
+        options,
+        json_body=json_body,
+        form=form,
+        content=content,
+        headers=headers,
+        bearer=bearer,
+        basic=basic,
+    )
+    return classify(answer, options.retry_on)
+
+
+def exchange(
+    method: str,
+    url: str,
+    options: Options,
+    *,
+    json_body: Any = None,
+    form: dict[str, Any] | None = None,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    bearer: str | None = None,
+    basic: tuple[str, str] | None = None,
+) -> Answer:
+    """Send one request and return the answer whatever its status.
+
+    For callers that must read a non-2xx answer before classifying it (an OAuth2 401 to
+    refresh and repeat, a ``response_map`` error, Freeside's stage texts). Connection
+    failures, oversized answers and private targets still raise :class:`DeliveryError`.
+    """
     check_target(url)
     all_headers = {"User-Agent": user_agent(), **(headers or {})}
     if options.delivery_id:
@@ -165,10 +197,16 @@ def request(
         headers=all_headers,
         timeout=timeout,
     )
-    answer = _exchange(built)
+    return _exchange(built)
+
+
+def classify(answer: Answer, retry_on: tuple[int, ...], code: str | None = None) -> Answer:
+    """The 2xx answer itself, else raise the §8 :class:`DeliveryError` for its status."""
     if 200 <= answer.status < 300:
         return answer
-    raise _status_error(answer, options.retry_on)
+    error = _status_error(answer, retry_on)
+    error.code = code
+    raise error
 
 
 def _exchange(built: httpx.Request) -> Answer:
