@@ -17,6 +17,8 @@ import contextlib
 import time
 from typing import Any
 
+from django.utils import timezone
+
 from deliveries.transports import DeliveryError, SendResult
 from gateways import documents
 from gateways.kinds import get_kind
@@ -64,6 +66,14 @@ def _keep_prepared(delivery: Any, outcome: object) -> None:
             delivery.prepared_document = document
 
 
+def _flag_refused_credentials(gateway: Gateway, error: DeliveryError) -> None:
+    """A 401/403 at send time means the gateway's credentials are wrong: say so on the
+    gateway (``last_error``, SPEC-channels §8) so its owner sees it without reading rows."""
+    if error.http_status in (401, 403):
+        last_error = {"at": timezone.now().isoformat(), "error": str(error)}
+        Gateway.objects.filter(pk=gateway.pk).update(last_error=last_error)
+
+
 class GatewayTransport:
     """Sends rows through their gateway's kind.
 
@@ -91,6 +101,7 @@ class GatewayTransport:
             result = kind.send(message_from(delivery, gateway.sender), config)
         except DeliveryError as error:
             _keep_prepared(delivery, error)
+            _flag_refused_credentials(gateway, error)
             raise
         _keep_prepared(delivery, result)
         return result

@@ -241,3 +241,18 @@ def test_check_on_an_unsaved_body_stores_nothing(world, demo):
     response = world.api("R_admin").post(path, {"data": freeside_doc(demo.settings())})
     assert response.json()["data"] == {"ok": True}
     assert not Gateway.objects.exists()
+
+
+# --- the kinds list -------------------------------------------------------------------------
+
+
+def test_gateway_kinds_shows_freeside_and_http_json_with_schema_and_features(world):
+    response = world.api("C1_user").get("/v2/gateway_kinds")
+    kinds = {k["name"]: k for k in response.json()["data"]}
+    freeside = kinds["freeside"]
+    assert freeside["features"] == ["outgoing", "check_connection"]
+    assert freeside["retry_on"] == [502, 503, 504]
+    assert freeside["settings_schema"]["properties"]["password"]["x-secret"] is True
+    http_json = kinds["http_json"]
+    assert http_json["settings_schema"]["required"] == ["definition"]
+    assert "send_file" in http_json["features"]

@@ -434,6 +434,15 @@ def test_a_second_401_is_a_permanent_failure(oauth_gateway, provider):
     assert paths(provider) == ["/token", "/sms", "/token", "/sms"]
 
 
+def test_a_401_at_send_time_sets_the_gateway_last_error(world, oauth_gateway, provider):
+    provider.script("/token", token("t-1"), token("t-2"))
+    provider.script("/sms", {"status": 401, "body": "no"}, {"status": 401, "body": "still no"})
+    with pytest.raises(DeliveryError):
+        send(oauth_gateway["id"])
+    data = world.api("R_admin").get(document_path(world, oauth_gateway)).json()["data"]
+    assert data["last_error"]["error"] == "HTTP 401: still no"
+
+
 def test_a_refused_token_request_is_a_permanent_failure(oauth_gateway, provider):
     provider.script("/token", {"status": 401, "body": {"error": "invalid_client"}})
     with pytest.raises(DeliveryError) as failure:
