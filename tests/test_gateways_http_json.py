@@ -291,6 +291,19 @@ def test_another_tenant_does_not_see_the_gateway(world, inherited):
     assert response.status_code == 404
 
 
+def test_another_tenant_cannot_check_or_list_events_of_the_gateway(world, inherited):
+    api = world.api("R2_admin")
+    path = document_path(world, inherited, "R2")
+    assert api.post(f"{path}/check_connection").status_code == 404
+    assert api.get(f"{path}/events").status_code == 404
+
+
+def test_another_tenant_cannot_reach_the_owner_path(world, inherited):
+    response = world.api("R2_admin").get(document_path(world, inherited, "R"))
+    assert response.status_code == 403
+    assert "k-123" not in response.content.decode()
+
+
 # --- sending: the seed's example --------------------------------------------------------------
 
 
