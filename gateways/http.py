@@ -156,9 +156,7 @@ def request(
         bearer=bearer,
         basic=basic,
     )
-    if 200 <= answer.status < 300:
-        return answer
-    raise _status_error(answer, options.retry_on)
+    return classify(answer, options.retry_on)
 
 
 def exchange(
@@ -173,10 +171,12 @@ def exchange(
     bearer: str | None = None,
     basic: tuple[str, str] | None = None,
 ) -> Answer:
-    """Like :func:`request`, but any HTTP status is an :class:`Answer`.
+    """Send one request and return the answer whatever its status.
 
-    For vendors whose library interprets error answers itself (Twilio's error JSON);
-    connection failures still raise the classified :class:`DeliveryError`.
+    For callers that must read a non-2xx answer before classifying it (an OAuth2 401 to
+    refresh and repeat, a ``response_map`` error, Freeside's stage texts, Twilio's error
+    JSON). Connection
+    failures, oversized answers and private targets still raise :class:`DeliveryError`.
     """
     check_target(url)
     all_headers = {"User-Agent": user_agent(), **(headers or {})}
@@ -199,6 +199,15 @@ def exchange(
         timeout=timeout,
     )
     return _exchange(built)
+
+
+def classify(answer: Answer, retry_on: tuple[int, ...], code: str | None = None) -> Answer:
+    """The 2xx answer itself, else raise the §8 :class:`DeliveryError` for its status."""
+    if 200 <= answer.status < 300:
+        return answer
+    error = _status_error(answer, retry_on)
+    error.code = code
+    raise error
 
 
 def _exchange(built: httpx.Request) -> Answer:

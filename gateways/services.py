@@ -16,6 +16,7 @@ from gateways.documents import Prepared
 from gateways.kinds import get_kind
 from gateways.kinds.base import CheckResult, GatewayConfig
 from gateways.models import Gateway, GatewayEvent, new_hook_token
+from gateways.ringotel.oauth import TOKENS
 
 logger = logging.getLogger(__name__)
 EVENTS_KEPT = 100
@@ -59,6 +60,7 @@ def update(gateway: Gateway, data: dict) -> Gateway:
     _apply(gateway, prepared)
     gateway.save()
     _clear_other_defaults(gateway)
+    TOKENS.forget_gateway(gateway.id)  # OAuth2 tokens of the old settings
     logger.info("gateway updated", extra={"gateway_id": gateway.id})
     return gateway
 
@@ -72,6 +74,7 @@ def delete(gateway: Gateway) -> None:
     gateway.deleted_at = timezone.now()
     gateway.is_default = False
     gateway.save(update_fields=["deleted_at", "is_default"])
+    TOKENS.forget_gateway(gateway.id)
     logger.info("gateway deleted", extra={"gateway_id": gateway.id})
 
 

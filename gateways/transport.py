@@ -3,13 +3,21 @@
 Registered under the name ``"gateway"`` (wired in by the outbox's registry). It reads the
 row through ``getattr`` with defaults, so it works with whatever row class the outbox has:
 ``id, account_id, channel, to, body ({"text/x-sms", "text/plain", "text/html"}), subject,
-template_id, attempts, macros, media_url``.
+template_id, attempts, macros, media_url, msgtype, prepared_document``.
+
+Freeside's two stages: when a kind's result or error carries ``prepared_document``
+(bytes), the transport sets it on the row object (``delivery.prepared_document``) before
+returning or re-raising, so the outbox can persist it even when the send stage failed; a
+row that already has one skips the prepare stage on its retry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
+
+from django.utils import timezone
 
 from deliveries.transports import DeliveryError, SendResult
 from gateways import documents
@@ -36,7 +44,34 @@ def message_from(delivery: Any, sender: str) -> OutboundMessage:
         template_id=getattr(delivery, "template_id", "") or "",
         attempt=max(1, int(getattr(delivery, "attempts", 1) or 1)),
         macros=getattr(delivery, "macros", None) or {},
+        msgtype=getattr(delivery, "msgtype", "") or "",
+        prepared_document=_as_bytes(getattr(delivery, "prepared_document", None)),
     )
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    """The stored prepared document as bytes (the outbox may keep it as text)."""
+    if value in (None, b"", ""):
+        return None
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def _keep_prepared(delivery: Any, outcome: object) -> None:
+    """Hand a freshly prepared document to the outbox through the row object."""
+    document = getattr(outcome, "prepared_document", None)
+    if document is not None:
+        with contextlib.suppress(AttributeError):  # a row type refusing new attributes
+            delivery.prepared_document = document
+
+
+def _flag_refused_credentials(gateway: Gateway, error: DeliveryError) -> None:
+    """A 401/403 at send time means the gateway's credentials are wrong: say so on the
+    gateway (``last_error``, SPEC-channels §8) so its owner sees it without reading rows."""
+    if error.http_status in (401, 403):
+        last_error = {"at": timezone.now().isoformat(), "error": str(error)}
+        Gateway.objects.filter(pk=gateway.pk).update(last_error=last_error)
 
 
 class GatewayTransport:
@@ -62,7 +97,14 @@ class GatewayTransport:
         kind = get_kind(gateway.kind)
         if not kind.fully_configured(config.settings):
             raise DeliveryError("gateway not fully configured", permanent=True)
-        return kind.send(message_from(delivery, gateway.sender), config)
+        try:
+            result = kind.send(message_from(delivery, gateway.sender), config)
+        except DeliveryError as error:
+            _keep_prepared(delivery, error)
+            _flag_refused_credentials(gateway, error)
+            raise
+        _keep_prepared(delivery, result)
+        return result
 
     def _load(self, gateway_id: str) -> tuple[Gateway | None, GatewayConfig | None]:
         now = time.monotonic()

@@ -13,6 +13,8 @@ from django.utils.module_loading import import_string
 from gateways.kinds.base import Kind
 
 KINDS: dict[str, str] = {
+    "freeside": "gateways.kinds.freeside.FreesideKind",
+    "http_json": "gateways.kinds.http_json.HttpJsonKind",
     "smtp": "gateways.kinds.smtp.SmtpKind",
     "vendor": "gateways.kinds.vendor.VendorKind",
     "module": "gateways.kinds.module.ModuleKind",

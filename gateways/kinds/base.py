@@ -53,6 +53,8 @@ class OutboundMessage:
     template_id: str = ""
     attempt: int = 1
     macros: dict = field(default_factory=dict)
+    msgtype: str = ""  # Freeside's cust_msg type of the send ("", invoice, receipt, admin)
+    prepared_document: bytes | None = None  # Freeside: the row's stored prepare answer
 
     def as_dict(self) -> dict[str, Any]:
         return {
