@@ -50,7 +50,7 @@ class TokenAuthentication(BaseAuthentication):
             digest=AuthToken.digest_of(raw), expires__gt=timezone.now()
         )[:1]
         token = found[0] if found else None
-        if token is None or not token.account.enabled or (token.user and not token.user.enabled):
+        if token is None or not token.is_current:
             raise AuthenticationFailed()
         request._request.raw_auth_token = raw
         return Principal(account=token.account, user=token.user, token=token), token

@@ -6,6 +6,7 @@ urlpatterns = [
     path("api_auth", views.ApiAuthView.as_view()),
     path("user_auth", views.UserAuthView.as_view()),
     path("token_auth", views.TokenAuthView.as_view()),
+    path("auth/tokeninfo", views.TokenInfoView.as_view()),
     path("accounts", views.AccountCreateView.as_view()),
     path("accounts/<str:account_id>", views.AccountView.as_view()),
     path("accounts/<str:account_id>/children", views.AccountChildrenView.as_view()),
