@@ -15,7 +15,7 @@ from django.utils.timezone import now
 from accounts.models import Account
 from notifications import recipients, rendering
 from notifications.editing import clean_body, missing
-from notifications.macros import base_data
+from notifications.macros import base_data, values_only
 from notifications.models import HTML, PLAIN
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
@@ -173,6 +173,7 @@ def preview(account: Account, template_id: str, data: dict, *, deliver: bool) ->
         raise missing(template_id)
     subject, sources = preview_sources(resolved, data)
     macros = data.get("macros") if isinstance(data.get("macros"), dict) else {}
+    macros = values_only(macros)  # Monster sends the catalogue's definitions back
     sample = deep_merge(sample_data(template_id), base_data(account))
     values = deep_merge(sample, rendering.macros_to_data(macros))
     rendered = render(subject, sources, values)
