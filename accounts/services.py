@@ -5,9 +5,9 @@ import secrets
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from accounts import tokens
+from accounts.authentication import find_token
 from accounts.models import Account, AuthToken, User, keyed_hash
 from accounts.tenancy import subtree
 from config.errors import KazooError, ValidationFailed, field_error
@@ -126,10 +126,7 @@ def current_token(raw: str) -> tuple[AuthToken, dict] | None:
     claims = tokens.claims_of(raw)
     if claims is None:
         return None
-    found = AuthToken.objects.select_related("account", "user").filter(
-        digest=AuthToken.digest_of(raw), expires__gt=timezone.now()
-    )[:1]
-    token = found[0] if found else None
+    token = find_token(raw)
     return (token, claims) if token is not None and token.is_current else None
 
 
