@@ -1,5 +1,6 @@
 """``X-Auth-Token`` (or ``Authorization: Bearer``) authentication against hashed tokens."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -47,7 +48,8 @@ _ACCOUNT = ModelColumns(Account, "a")
 _USER = ModelColumns(User, "u")
 
 
-def _token_sql() -> str:
+@functools.cache
+def _token_sql(vendor: str) -> str:
     q = connection.ops.quote_name
     return (
         f"SELECT {_TOKEN.select}, {_ACCOUNT.select}, {_USER.select} "
@@ -67,7 +69,7 @@ def find_token(raw: str) -> AuthToken | None:
     """
     expires = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(_token_sql(), [AuthToken.digest_of(raw), expires])
+        cursor.execute(_token_sql(connection.vendor), [AuthToken.digest_of(raw), expires])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -7,6 +7,8 @@ an override holding only ``text/plain`` still inherits ``text/html`` from above.
 Everything is fetched in a fixed number of queries whatever the depth of the tree.
 """
 
+import functools
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -86,7 +88,8 @@ _BODY_FIELDS = [TemplateBody._meta.get_field(name) for name in ("content_type", 
 _SOURCE = TemplateBody._meta.get_field("source")
 
 
-def _candidates_sql(owners: int, with_source: bool) -> str:
+@functools.cache
+def _candidates_sql(vendor: str, owners: int, with_source: bool) -> str:
     """Every template of one id owned by the system or one of ``owners`` accounts, with bodies.
 
     Hand-written: the editors' read path runs it on every GET, and compiling the equivalent
@@ -103,13 +106,30 @@ def _candidates_sql(owners: int, with_source: bool) -> str:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _macros_from_text(text: str) -> dict:
+    """The macro catalogue, decoded once per distinct stored text.
+
+    Keyed by the stored JSON itself, so an edit is a new key and is seen at once; the
+    decoded catalogue is shared and never mutated (like ``fallback_macros()``).
+    """
+    return json.loads(text)
+
+
+def _decode_macros(value: object, convert) -> dict:
+    if isinstance(value, str):
+        return _macros_from_text(value)
+    return convert(value) if convert else value
+
+
 def _candidates(template_id: str, owner_ids: list[str], with_source: bool) -> list[tuple]:
     document, macros = (converter_for(f, "t") for f in _TEMPLATE_FIELDS[2:])
+    sql = _candidates_sql(connection.vendor, len(owner_ids), with_source)
     with connection.cursor() as cursor:
-        cursor.execute(_candidates_sql(len(owner_ids), with_source), [template_id, *owner_ids])
+        cursor.execute(sql, [template_id, *owner_ids])
         rows = cursor.fetchall()
     return [
-        (pk, owner, document(doc) if document else doc, macros(mac) if macros else mac, *rest)
+        (pk, owner, document(doc) if document else doc, _decode_macros(mac, macros), *rest)
         for pk, owner, doc, mac, *rest in rows
     ]
 
