@@ -7,7 +7,6 @@ Y" and "all descendants of X" are single indexed queries at any depth.
 
 import hashlib
 import hmac
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,6 +33,9 @@ class Account(models.Model):
     is_reseller = models.BooleanField(default=False)
     is_master = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
+    # Credential epoch: bumped when the account or an ancestor is disabled; tokens issued
+    # under an older epoch are refused, so a re-enabled tree does not revive them.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
     language = models.CharField(max_length=16, default="en-us")
     timezone = models.CharField(max_length=64, default="UTC")
     api_key_salt = models.CharField(max_length=32, default=new_id, editable=False)
@@ -96,6 +98,8 @@ class User(models.Model):
     email = models.EmailField(max_length=254, blank=True, default="")
     priv_level = models.CharField(max_length=8, choices=PRIV_LEVELS, default=USER)
     enabled = models.BooleanField(default=True)
+    # Credential epoch: bumped on password change and disable, refusing older tokens.
+    auth_epoch = models.PositiveIntegerField(default=0, editable=False)
     timezone = models.CharField(max_length=64, blank=True, default="")
     # {channel: address} for channels other than e-mail (SPEC-channels §8), e.g. {"sms": "+1…"}
     contacts = models.JSONField(default=dict, blank=True)
@@ -125,6 +129,8 @@ class User(models.Model):
     def set_password(self, password: str) -> None:
         """Store Kazoo's md5/sha1 credentials of "username:password", keyed so they stay secret."""
         credentials = f"{self.username}:{password}".encode()
+        if self.md5_auth:
+            self.auth_epoch += 1  # a changed password revokes every token issued before
         self.md5_auth = keyed_hash(
             hashlib.md5(credentials, usedforsecurity=False).hexdigest(), "md5"
         )
@@ -134,7 +140,11 @@ class User(models.Model):
 
 
 class AuthToken(models.Model):
-    """A bearer token; only its digest is stored."""
+    """A bearer token (a signed JWT, see ``accounts.tokens``); only its digest is stored.
+
+    The row also records the credential epochs of its account and user at issue time: a
+    token is valid only while both still match (see ``TokenAuthentication``).
+    """
 
     API_KEY = "api_key"
     CREDENTIALS = "user"
@@ -145,6 +155,8 @@ class AuthToken(models.Model):
     method = models.CharField(max_length=16)
     created = models.DateTimeField(default=now)
     expires = models.DateTimeField(db_index=True)
+    account_epoch = models.PositiveIntegerField(default=0)
+    user_epoch = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.method} token of {self.account_id}"
@@ -155,14 +167,27 @@ class AuthToken(models.Model):
 
     @classmethod
     def issue(cls, account: Account, user: User | None, method: str) -> tuple["AuthToken", str]:
-        raw = secrets.token_urlsafe(32)
+        from accounts import tokens
+
         issued = now()
+        expires = issued + timedelta(seconds=settings.AUTH_TOKEN_TTL)
+        raw = tokens.encode(account.id, user.id if user else None, method, issued, expires)
         token = cls.objects.create(
             digest=cls.digest_of(raw),
             account=account,
             user=user,
             method=method,
             created=issued,
-            expires=issued + timedelta(seconds=settings.AUTH_TOKEN_TTL),
+            expires=expires,
+            account_epoch=account.auth_epoch,
+            user_epoch=user.auth_epoch if user else 0,
         )
         return token, raw
+
+    @property
+    def is_current(self) -> bool:
+        """Neither the account's nor the user's credentials changed since issue."""
+        if self.account_epoch != self.account.auth_epoch or not self.account.enabled:
+            return False
+        user = self.user
+        return user is None or (self.user_epoch == user.auth_epoch and user.enabled)

@@ -4,8 +4,12 @@ import re
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
+from accounts import tokens
+from accounts.authentication import find_token
 from accounts.models import Account, AuthToken, User, keyed_hash
+from accounts.tenancy import subtree
 from config.errors import KazooError, ValidationFailed, field_error
 
 
@@ -48,11 +52,35 @@ def create_account(parent: Account | None, data: dict, *, is_master: bool = Fals
 
 def update_account(account: Account, data: dict) -> Account:
     _check_account_unique(data["name"], data.get("realm", account.realm), exclude=account.pk)
+    disabling = account.enabled and data.get("enabled", True) is False
     for field in ("name", "realm", "language", "timezone", "enabled"):
         if field in data:
             setattr(account, field, data[field])
-    account.save()
+    with transaction.atomic():
+        account.save()
+        if disabling:
+            revoke_subtree(account)
     return account
+
+
+def revoke_subtree(account: Account) -> None:
+    """Refuse every token of ``account`` and its descendants, now and after re-enabling.
+
+    Bumping the credential epoch makes old tokens fail ``AuthToken.is_current`` even if one
+    was being issued concurrently; deleting the rows frees the space at once.
+    """
+    tree = subtree(account)
+    tree.update(auth_epoch=F("auth_epoch") + 1)
+    AuthToken.objects.filter(account__in=tree).delete()
+    account.refresh_from_db(fields=["auth_epoch"])
+
+
+def usable(account: Account) -> bool:
+    """Whether ``account`` may log in: it and every ancestor are enabled."""
+    if not account.enabled:
+        return False
+    ids = account.ancestor_ids
+    return not (ids and Account.objects.filter(pk__in=ids, enabled=False).exists())
 
 
 def set_reseller(account: Account, is_reseller: bool) -> Account:
@@ -78,6 +106,7 @@ def save_user(account: Account, data: dict, user: User | None = None) -> User:
     ):
         raise _unique_error("username", "Username must be unique within account", username)
     user.username = username
+    was_enabled = user.enabled
     for field in (
         "first_name",
         "last_name",
@@ -91,13 +120,27 @@ def save_user(account: Account, data: dict, user: User | None = None) -> User:
             setattr(user, field, data[field])
     if "password" in data:
         user.set_password(data["password"])
-    user.save()
+    if was_enabled and not user.enabled:
+        user.auth_epoch += 1  # a disabled user's tokens stay refused after re-enabling
+    with transaction.atomic():
+        user.save()
+        # Tokens of an older epoch are refused anyway; removing them keeps the table small.
+        AuthToken.objects.filter(user=user).exclude(user_epoch=user.auth_epoch).delete()
     return user
+
+
+def current_token(raw: str) -> tuple[AuthToken, dict] | None:
+    """A token we issued that is still stored, unexpired and current, with its claims."""
+    claims = tokens.claims_of(raw)
+    if claims is None:
+        return None
+    token = find_token(raw)
+    return (token, claims) if token is not None and token.is_current else None
 
 
 def login_with_api_key(api_key: str) -> tuple[AuthToken, str]:
     account = Account.objects.filter(api_key_hash=keyed_hash(api_key, "api_key")).first()
-    if account is None or not account.enabled:
+    if account is None or not usable(account):
         raise KazooError(404, "bad identifier", [api_key])
     return AuthToken.issue(account, None, AuthToken.API_KEY)
 
@@ -122,7 +165,7 @@ def find_login_account(data: dict) -> Account:
 
 def login_with_credentials(data: dict) -> tuple[AuthToken, str]:
     account = find_login_account(data)
-    if not account.enabled:
+    if not usable(account):
         raise field_error("account", "disabled", "account is disabled", cause=account.id)
     column, purpose = ("sha1_auth", "sha1") if data.get("method") == "sha" else ("md5_auth", "md5")
     digest = keyed_hash(data["credentials"].lower(), purpose)

@@ -4,12 +4,14 @@ Rule (SPEC §3): the master account, A itself, or an ancestor of A may act on A.
 open to any token of such an account; writes need an admin user's token or an API-key token.
 """
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.authentication import Principal
 from accounts.models import Account
 from config.errors import KazooError, bad_identifier, forbidden
 from config.ids import is_hex_id
+from config.rawrows import ModelColumns
 
 
 def may_act_on(principal: Principal, account: Account) -> bool:
@@ -19,8 +21,9 @@ def may_act_on(principal: Principal, account: Account) -> bool:
 
 # Hot path (every account-scoped request): plain SQL, which the ORM spent longer compiling
 # than the database spent running. ``||`` concatenates on PostgreSQL and SQLite alike.
+_ACCOUNT = ModelColumns(Account, "a")
 _ACCOUNT_WITH_ANCESTORS = f"""
-    SELECT a.* FROM {Account._meta.db_table} a
+    SELECT {_ACCOUNT.select} FROM {Account._meta.db_table} a
     WHERE a.id = %s
        OR (SELECT path FROM {Account._meta.db_table} WHERE id = %s) LIKE a.path || a.id || '/%%'
 """
@@ -34,7 +37,9 @@ def load_account(account_id: str) -> Account:
     """
     if not is_hex_id(account_id):
         raise KazooError(404, "bad identifier", {"message": f"invalid account_id '{account_id}'"})
-    rows = {row.pk: row for row in Account.objects.raw(_ACCOUNT_WITH_ANCESTORS, [account_id] * 2)}
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCOUNT_WITH_ANCESTORS, [account_id] * 2)
+        rows = {row.pk: row for row in map(_ACCOUNT.build, cursor.fetchall())}
     account = rows.pop(account_id, None)
     if account is None:
         raise bad_identifier(account_id)

@@ -42,7 +42,7 @@ from bench._common import (
 )
 
 TEMPLATE_ID = "voicemail_to_email"
-TARGET = 0.7
+TARGET = 0.5
 WARMUP_SECONDS = 2
 OVERRIDE = {
     "id": TEMPLATE_ID,

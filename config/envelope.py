@@ -41,7 +41,10 @@ class EnvelopeJSONRenderer(JSONRenderer):
     """
 
     encoder_class = DjangoJSONEncoder
-    charset = "utf-8"
+    # Kazoo answers exactly ``application/json`` (JSON is UTF-8 by definition), and Monster's
+    # SDK parses an error body only when the header is exactly that (``request()`` in
+    # ``jquery.kazoosdk.js``: ``getResponseHeader('content-type') === 'application/json'``).
+    charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         context = renderer_context or {}

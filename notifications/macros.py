@@ -36,3 +36,23 @@ def base_data(account: Account) -> dict:
     """``{"account": {...}, "system": {...}}`` for ``account`` (its parent loaded if any)."""
     parent = account.parent if account.parent_id else None
     return {"account": account_macros(account, parent), "system": system_macros()}
+
+
+# Keys of a macro *definition* in the catalogue (``{"description", "friendly_name",
+# "i18n_label"}``). Monster's editor sends the whole document back to preview, definitions
+# included; Kazoo ignores them, as macros are system-defined.
+DEFINITION_KEYS = frozenset({"description", "friendly_name", "i18n_label"})
+
+
+def is_definition(value: object) -> bool:
+    return isinstance(value, dict) and bool(value) and value.keys() <= DEFINITION_KEYS
+
+
+def values_only(macros: dict) -> dict:
+    """``macros`` without definition-shaped entries, at any depth; plain values stay."""
+    kept = {}
+    for key, value in macros.items():
+        if is_definition(value):
+            continue
+        kept[key] = values_only(value) if isinstance(value, dict) else value
+    return kept

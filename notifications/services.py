@@ -21,7 +21,7 @@ from notifications.editing import (
     missing,
     resolved_or_404,
 )
-from notifications.macros import base_data
+from notifications.macros import base_data, values_only
 from notifications.models import HTML, PLAIN, SMS
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
@@ -188,6 +188,7 @@ def preview(
     resolved = resolved_or_404(account, template_id, with_source=True, superduper=superduper)
     subject, sources = preview_sources(resolved, data)
     macros = data.get("macros") if isinstance(data.get("macros"), dict) else {}
+    macros = values_only(macros)  # Monster sends the catalogue's definitions back
     sample = deep_merge(sample_data(template_id), base_data(account))
     values = deep_merge(sample, rendering.macros_to_data(macros))
     rendered = render(subject, sources, values)

@@ -37,12 +37,12 @@ if not BASE_URL:
     pytest.skip("FUZZ_BASE_URL is not set: run scripts/fuzz", allow_module_level=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tenant:
     """The world the fuzzer acts in, and the ids it can aim at."""
 
     reseller_id: str
-    token: str  # the reseller admin's
+    token: str  # the reseller admin's (renewed when the fuzzer revokes it)
     api_key: str  # the reseller's, for throwaway tokens
     master_token: str
     known_ids: dict[str, list[str]]  # path parameter → real ids
@@ -78,6 +78,13 @@ def add_user(account_id: str, token: str, username: str) -> str:
     return call("PUT", f"/v2/accounts/{account_id}/users", token, user)["data"]["id"]
 
 
+def login_rita() -> str:
+    """The reseller admin's token (again, after the fuzzer disabled its own account)."""
+    credentials = hashlib.md5(f"rita:{PASSWORD}".encode(), usedforsecurity=False).hexdigest()
+    login = {"credentials": credentials, "account_name": "Fuzz Reseller"}
+    return call("PUT", "/v2/user_auth", data=login)["auth_token"]
+
+
 def build_tenant() -> Tenant:
     """Master (made by scripts/fuzz) → reseller → customer, each with an admin, via the API."""
     master = json.loads(Path(os.environ["FUZZ_MASTER"]).read_text())
@@ -89,9 +96,7 @@ def build_tenant() -> Tenant:
     add_user(customer["data"]["id"], root, "carl")
     add_user(reseller_id, root, "rita")
     spare_user = add_user(reseller_id, root, "sam")  # fair game: may be changed or deleted
-    credentials = hashlib.md5(f"rita:{PASSWORD}".encode(), usedforsecurity=False).hexdigest()
-    login = {"credentials": credentials, "account_name": "Fuzz Reseller"}
-    token = call("PUT", "/v2/user_auth", data=login)["auth_token"]
+    token = login_rita()
     api_key = call("GET", f"/v2/accounts/{reseller_id}/api_key", token)["data"]["api_key"]
     templates = [entry["id"] for entry in call("GET", "/v2/notifications", token)["data"]]
     log_id, broadcast_id = _seed_history(reseller_id, token)
@@ -155,13 +160,17 @@ def _is(case: Case, method: str, path: str) -> bool:
 @schema.parametrize()
 def test_api(case: Case) -> None:
     """One generated request; those that would lock the fuzzer out get a way back in."""
-    headers = None
+    headers = {"X-Auth-Token": TENANT.token}
     if _is(case, "DELETE", "/v2/token_auth"):
         headers = {"X-Auth-Token": api_key_token(TENANT.api_key)}  # revoke a throwaway token
     response = case.call_and_validate(headers=headers)
     if _is(case, "POST", "/v2/accounts/{account_id}"):
-        # The fuzzer may disable its own account (a legitimate request): re-enable it.
+        # The fuzzer may disable its own account (a legitimate request): re-enable it. That
+        # revoked every token of the tree (issue 9, finding 7): log in again, with the API
+        # key (the request may also have renamed the account, so credentials may not match).
         call("POST", f"/v2/accounts/{TENANT.reseller_id}", TENANT.master_token, {"enabled": True})
+        if not token_works(TENANT.token):
+            TENANT.token = api_key_token(TENANT.api_key)
     if response.status_code == 401:
         # 401 is documented everywhere: a lost token would turn the run into 401s that pass.
         assert token_works(TENANT.token), "the fuzzer's own token stopped working"

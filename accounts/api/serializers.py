@@ -155,6 +155,24 @@ TOKEN_RESPONSE = obj(
     required=["account_id", "owner_id", "method", "expires"],
 )
 
+TOKENINFO_SCHEMA = {
+    "type": "object",
+    "required": ["token"],
+    "properties": {"token": {"type": "string", "minLength": 1, "maxLength": 4096}},
+}
+
+TOKENINFO_RESPONSE = obj(
+    {
+        **LOGIN_RESPONSE["properties"],
+        "iss": STRING,
+        "method": {**STRING, "description": "cb_user_auth or cb_api_auth"},
+        "iat": {"type": "integer", "description": "Unix seconds"},
+        "exp": {"type": "integer", "description": "Unix seconds"},
+        "jti": STRING,
+    },
+    required=["account_id", "method", "iat", "exp"],
+)
+
 ACCOUNT_SUMMARY_RESPONSE = obj(
     {
         "id": HEX_ID,

@@ -1,5 +1,6 @@
 """Kazoo authentication, account and user endpoints."""
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +14,8 @@ from accounts.api.serializers import (
     DELETED_USER_RESPONSE,
     LOGIN_RESPONSE,
     TOKEN_RESPONSE,
+    TOKENINFO_RESPONSE,
+    TOKENINFO_SCHEMA,
     USER_AUTH_SCHEMA,
     USER_RESPONSE,
     USER_SCHEMA,
@@ -22,6 +25,7 @@ from accounts.api.serializers import (
     user_data,
     user_summary,
 )
+from accounts.authentication import raw_token
 from accounts.models import Account, AuthToken, User
 from accounts.permissions import AccountScopedView, KazooView
 from accounts.tenancy import descendants, reseller_of
@@ -34,7 +38,8 @@ from config.validation import validate
 from notifications.addresses import clean_user_contacts
 
 
-def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
+def login_data(token: AuthToken, owner: bool) -> dict:
+    """What Monster keeps from a login or a tokeninfo answer (``_afterSuccessfulAuth``)."""
     account = token.account
     reseller = reseller_of(account)
     data = {
@@ -49,7 +54,11 @@ def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
     }
     if owner:
         data["owner_id"] = token.user_id
-    response = Response(data, status=201)
+    return data
+
+
+def login_response(token: AuthToken, raw: str, owner: bool) -> Response:
+    response = Response(login_data(token, owner), status=201)
     response.envelope = {"auth_token": raw}
     return response
 
@@ -123,6 +132,35 @@ class TokenAuthView(KazooView):
         principal = self.require_principal()
         AuthToken.objects.filter(pk=principal.token.pk).delete()
         return Response({})
+
+
+class TokenInfoView(KazooView):
+    """``/v2/auth/tokeninfo``: validate a token and answer its claims, as Kazoo does.
+
+    Monster POSTs ``{"data": {"token": …}}`` without ``X-Auth-Token`` when it resumes a
+    session from its cookie (``auth.postTokenInfo`` in the SDK); GET takes ``?token=`` or
+    the caller's own token. A revoked, expired or foreign token is a 401.
+    """
+
+    authentication_classes = []
+    throttle_classes = [AuthRateThrottle]
+
+    @kazoo_operation("Validate a token (`?token=` or X-Auth-Token)", response=TOKENINFO_RESPONSE)
+    def get(self, request: Request) -> Response:
+        return self._info(request.query_params.get("token") or raw_token(request))
+
+    @kazoo_operation("Validate a token", request=TOKENINFO_SCHEMA, response=TOKENINFO_RESPONSE)
+    def post(self, request: Request) -> Response:
+        data = payload(request)
+        validate(TOKENINFO_SCHEMA, data)
+        return self._info(data["token"])
+
+    def _info(self, raw: str | None) -> Response:
+        found = services.current_token(raw) if raw else None
+        if found is None:
+            raise AuthenticationFailed()
+        token, claims = found
+        return Response({**claims, **login_data(token, owner=token.user_id is not None)})
 
 
 class AccountCreateView(KazooView):

@@ -17,6 +17,7 @@ from config.errors import (
     required_error,
 )
 from config.openapi import EMPTY_OBJECT, any_of, array_of, kazoo_operation, query
+from config.pagination import page_size
 from config.parsers import RawTemplate
 from config.requests import payload, request_value
 from config.validation import validate
@@ -102,6 +103,7 @@ class NotificationsCollection:
         response=array_of(NOTIFICATION_SUMMARY_RESPONSE),
     )
     def get(self, request: Request, **kwargs) -> Response:
+        page_size(request, default=0)  # not paged (a merge, as in Kazoo) but validated alike
         account = self.scope()
         superduper = self.principal.is_superduper
         systems = NotificationTemplate.objects.filter(account__isnull=True).order_by("template_id")
@@ -261,8 +263,9 @@ class NotificationDocument:
         data = payload(request)
         validate(NOTIFICATION_SCHEMA, data)
         document = clean_template_fields(account, storable(data))
-        row = editing.replace(account, notification_id, document)
-        return Response(stored_data(row, editing.resolved_or_404(account, notification_id).macros))
+        editing.replace(account, notification_id, document)
+        # Answer like GET-one (``templates``, ``account_overridden``), as uploads do.
+        return Response(resolved_data(editing.resolved_or_404(account, notification_id)))
 
     @kazoo_operation(
         "Delete a notification, or one of its bodies",

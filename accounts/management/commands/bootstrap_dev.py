@@ -6,6 +6,7 @@ master API key either way. Used by ``scripts/serve``; never needed in production
 """
 
 import json
+import os
 import secrets
 
 from django.conf import settings
@@ -45,5 +46,19 @@ class Command(BaseCommand):
         credentials_file.write_text(json.dumps(saved, indent=2))
         credentials_file.chmod(0o600)
         master = Account.objects.get(is_master=True)
-        self.stdout.write(json.dumps({"account_id": master.id, "api_key": master.api_key}))
-        self.stdout.write(f"Logins for the master user and the admin site: {credentials_file}")
+        self.announce(master, saved, credentials_file)
+
+    def announce(self, master: Account, saved: dict, credentials_file) -> None:
+        """One clearly marked line each, so they can be copied out of the server's log."""
+        base = f"http://{os.environ.get('BIND', '127.0.0.1:8000')}"
+        admin = saved.get("admin_site", {})
+        user = saved.get("master_user", {})
+        lines = [
+            f"==> API key (master account {master.id}): {master.api_key}",
+            f"==> Admin site: {base}/admin/  username {admin.get('username', '?')}  "
+            f"password {admin.get('password', '(see ' + str(credentials_file) + ')')}",
+            f"==> Master user (user_auth): account {user.get('account_name', master.name)}  "
+            f"username {user.get('username', '?')}  password {user.get('password', '?')}",
+            f"==> API: {base}/v2/   docs: {base}/v2/docs",
+        ]
+        self.stdout.write("\n".join(["", *lines, ""]))
