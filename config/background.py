@@ -37,11 +37,14 @@ def register_periodic(job: Callable[[], None], interval: float) -> None:
     _periodic.append((job, interval))
 
 
-def run(task, *args, countdown: float = 0) -> None:
-    """Run ``task(*args)`` in the background, after ``countdown`` seconds."""
+def run(task, *args, countdown: float = 0, priority: int | None = None) -> None:
+    """Run ``task(*args)`` in the background, after ``countdown`` seconds.
+
+    ``priority`` (0..9, higher first) is passed to Celery as the task priority.
+    """
     current = mode()
     if current == "celery":
-        task.apply_async(args, countdown=countdown or None)
+        task.apply_async(args, countdown=countdown or None, priority=priority)
     elif current == "embedded":
         if countdown:
             timer = threading.Timer(countdown, _submit, (task, args))

@@ -2,8 +2,16 @@
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
-from notifications.recipients import is_valid_address
+
+def is_valid_address(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return address.count("@") == 1
 
 
 @register("mail")
