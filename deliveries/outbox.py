@@ -306,7 +306,8 @@ def deliver_many(log_ids: list[str], drain_for: float | None = None) -> list[Ret
             retry = send_claimed(row, unsent=len(rows) - index)
             if retry is not None:
                 retries[row.pk] = retry
-        if time.monotonic() >= deadline or breaker.any_open():
+        unreachable = any(retry.released for retry in retries.values())
+        if unreachable or time.monotonic() >= deadline:
             return _collapse(retries)
         rows = claim(None, limit=settings.DELIVERY_BATCH_SIZE)
         if not rows:
