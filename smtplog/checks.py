@@ -52,6 +52,16 @@ def check_mail_settings(app_configs=None, **kwargs) -> list:
                 id="smtplog.W001",
             )
         )
+    if settings.DELIVERY_STALE_AFTER < 3 * settings.EMAIL_TIMEOUT:
+        issues.append(
+            Warning(
+                f"DELIVERY_STALE_AFTER={settings.DELIVERY_STALE_AFTER:g}s is shorter than three "
+                f"SMTP timeouts (EMAIL_TIMEOUT={settings.EMAIL_TIMEOUT:g}s).",
+                hint="The lease must outlast one SMTP exchange, or a slow relay can make "
+                "another worker send the same message again.",
+                id="smtplog.W002",
+            )
+        )
     return issues
 
 
