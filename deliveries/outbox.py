@@ -5,9 +5,12 @@ Exactly once per row (SPEC §6):
 
 * **Claim = lease.** ``queued → sending`` is one conditional UPDATE that stamps a fresh
   ``claim_token`` and ``claimed_at`` (the lease start) on the rows it wins.
-* **Renew before each message.** Before sending a row the worker pushes ``claimed_at`` of
-  every row still held by its batch; a row it no longer holds (the sweep took it back, so
-  another worker may own it) is skipped, never sent.
+* **Renew before each message.** Before sending a row the worker makes sure the lease is
+  fresh: once a quarter of ``DELIVERY_STALE_AFTER`` has passed since the last renewal it
+  pushes ``claimed_at`` of every row its batch still holds (one statement) and skips a row
+  it no longer holds (the sweep took it back, so another worker may own it). A lease
+  renewed less than a quarter-lease ago cannot have been taken, so the statement is not
+  repeated for every message of a fast batch.
 * **Record only while held.** Every outcome is an UPDATE ``WHERE id = … AND claim_token =
   … AND status = 'sending'``: a worker that lost its lease cannot overwrite anything.
 * **The sweep only takes expired leases** (``claimed_at`` older than
@@ -137,9 +140,12 @@ def _record(row: SmtpLog, **fields) -> bool:
 # ------------------------------------------------------------------------------- sending
 
 
-def send_claimed(row: SmtpLog, unsent: int = 1) -> Retry | None:
-    """Send one claimed row and record the outcome; a ``Retry`` if it should be tried later."""
-    if not renew(row, unsent):
+def send_claimed(row: SmtpLog, unsent: int = 1, *, fresh: bool = False) -> Retry | None:
+    """Send one claimed row and record the outcome; a ``Retry`` if it should be tried later.
+
+    ``fresh``: the caller claimed or renewed the lease less than a quarter-lease ago.
+    """
+    if not fresh and not renew(row, unsent):
         logger.warning("lease lost before sending; skipped", extra={"log_id": row.pk})
         return None
     name = transports.name_for(row)
@@ -302,8 +308,12 @@ def deliver_many(log_ids: list[str], drain_for: float | None = None) -> list[Ret
     retries: dict[str, Retry] = {}
     rows = claim(list(log_ids)) if log_ids else []
     while True:
+        leased_at = time.monotonic()
         for index, row in enumerate(rows):
-            retry = send_claimed(row, unsent=len(rows) - index)
+            fresh = time.monotonic() - leased_at < settings.DELIVERY_STALE_AFTER / 4
+            if not fresh:
+                leased_at = time.monotonic()  # send_claimed renews the batch's lease
+            retry = send_claimed(row, unsent=len(rows) - index, fresh=fresh)
             if retry is not None:
                 retries[row.pk] = retry
         unreachable = any(retry.released for retry in retries.values())
