@@ -6,3 +6,4 @@ def post_fork(server, worker):
     from config import background
 
     background.start()
+    background.warm_up()

@@ -10,7 +10,8 @@ import django
 
 django.setup()
 
-from smtplog.models import Broadcast, SmtpLog
+from notifications.models import Broadcast
+from smtplog.models import SmtpLog
 
 rows, _ = SmtpLog.objects.all().delete()
 broadcasts, _ = Broadcast.objects.all().delete()

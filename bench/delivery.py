@@ -79,6 +79,18 @@ def stop_worker(worker: subprocess.Popen) -> None:
     worker.wait(30)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its live children (Linux ``/proc``)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *map(int, children.read_text().split())] if children.exists() else [pid]
+    for one in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def wait_for(sink: MailSink, count: int, timeout: float) -> float:
     """Seconds from now until the sink holds ``count`` messages."""
     started = time.perf_counter()
@@ -126,7 +138,9 @@ def measure(args) -> dict:
         try:
             # Timed from the first delivery, so the worker's start-up is not counted.
             sink.wait_for(1, timeout=120)
+            cpu_before = cpu_seconds(worker.pid)
             deliver_seconds = wait_for(sink, args.count, timeout=600)
+            worker_cpu = cpu_seconds(worker.pid) - cpu_before
         finally:
             stop_worker(worker)
         size = len(sink.messages[0].data)
@@ -138,6 +152,7 @@ def measure(args) -> dict:
         "ours": (args.count - 1) / deliver_seconds,
         "raw": args.count / raw_seconds,
         "size": size,
+        "cpu_ms": 1000 * worker_cpu / (args.count - 1),
     }
 
 
@@ -152,6 +167,7 @@ def main() -> None:
     print(f"send API accepted:        {figures['api']:8.0f} sends/s (2 gunicorn workers)")
     print(f"delivered by the workers: {figures['ours']:8.0f} emails/s")
     print(f"raw smtplib, same sink:   {figures['raw']:8.0f} emails/s")
+    print(f"worker CPU per email:     {figures['cpu_ms']:8.2f} ms (user + system)")
     print(f"delivery: ratio={figures['ours'] / figures['raw']:.2f} target=0.7")
 
 

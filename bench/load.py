@@ -1,6 +1,7 @@
 """Mixed-workload soak: template reads, body reads, override writes and sends at once.
 
     .venv/bin/python bench/load.py [--duration 60] [--connections 16] [--threads 1]
+                                   [--relay-delay 0.2] [--stale-after 3]
 
 Sets up a fresh PostgreSQL database, gunicorn, two Celery worker processes (Redis db 13, a
 private queue) and an in-process SMTP sink. Gunicorn runs 2 sync workers, the default worker
@@ -12,7 +13,9 @@ loads 127.0.0.1 with wrk and ``bench/_load.lua`` (a Python thread pool if wrk is
 70% template JSON reads, 15% ``Accept: text/html`` body reads (both across ids, R and C), 10%
 override writes (POST JSON on C), 5% sends (each to a unique recipient). Then it waits until
 every logged send has reached the sink exactly once, and measures the ``/bench/bare/{C}``
-ceiling with the same tool and connections. Ends with ``load_mixed_vs_bare: ratio=...``.
+ceiling with the same tool and connections. Ends with ``load_mixed_vs_bare: ratio=...`` and
+``load_duplicates_per_10000_sends`` (Message-IDs received more than once; with a slow relay,
+``--relay-delay``, and a short lease, ``--stale-after``, it must stay 0).
 """
 
 import argparse
@@ -184,7 +187,11 @@ def soak(api: Api, customer: str, sink: MailSink, timeout: float) -> dict:
     time.sleep(2)  # a late duplicate would arrive now
     messages = sink.messages
     unique = len({address for message in messages for address in message.rcpt_tos})
-    return dict(logged=len(rows["data"]), unsent=unsent, delivered=len(messages), unique=unique)
+    ids = {message.message["Message-ID"] for message in messages}
+    return dict(
+        logged=len(rows["data"]), unsent=unsent, delivered=len(messages), unique=unique,
+        duplicates=len(messages) - len(ids), lost=len(rows["data"]) - len(ids),
+    )  # fmt: skip
 
 
 def drop_queue(queue: str) -> None:
@@ -202,14 +209,21 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads; 1 = sync")
     parser.add_argument("--bare-duration", type=float, default=15)
     parser.add_argument("--python", action="store_true", help="use the Python load generator")
+    parser.add_argument("--relay-delay", type=float, default=0, help="seconds per DATA answer")
+    parser.add_argument(
+        "--stale-after", type=float, help="DELIVERY_STALE_AFTER (lease) for workers"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: the cleanups run
     use_wrk = bool(shutil.which("wrk")) and not args.python
     queue = f"load-{os.getpid()}"
     with contextlib.ExitStack() as stack:  # try/finally for everything, in reverse order
         sink = stack.enter_context(MailSink())
+        sink.data_delay = args.relay_delay
         db = stack.enter_context(temp_database("postgres"))
         mail = dict(EMAIL_HOST=sink.host, EMAIL_PORT=str(sink.port))
+        if args.stale_after:
+            mail["DELIVERY_STALE_AFTER"] = str(args.stale_after)
         celery = dict(CELERY_BROKER_URL=BROKER, CELERY_TASK_DEFAULT_QUEUE=queue)
         env = server_env(db.url, DELIVERY_MODE="celery", **celery, **mail)
         migrate(env)
@@ -232,7 +246,7 @@ def main() -> int:
         print(f"mixed load: {args.duration:g}s, {args.connections} connections", flush=True)
         run = mixed_wrk if use_wrk else mixed_python
         mixed, statuses, issued = run(server.base_url, spec, args.duration, args.connections)
-        soaked = soak(api, customer, sink, timeout=120)
+        soaked = soak(api, customer, sink, timeout=120 + 60 * args.duration * args.relay_delay)
         bare_url = f"{server.base_url}/bench/bare/{customer}"
         bare = run_load(
             bare_url, {}, args.bare_duration, args.connections, force_python=not use_wrk
@@ -259,7 +273,10 @@ def main() -> int:
         print("WARNING: sends accepted and emails delivered do not match")
     print(f"load_mixed_vs_bare: ratio={mixed.rps / bare.rps:.2f} target={TARGET}")
     print(f"load_errors: ratio={mixed.errors} target=0")
-    return 1 if (mixed.errors or not matched) else 0
+    per_10k = 10_000 * s["duplicates"] / max(s["logged"], 1)
+    print(f"relay delay {args.relay_delay:g}s: {s['duplicates']} duplicated, {s['lost']} lost")
+    print(f"load_duplicates_per_10000_sends: ratio={per_10k:.1f} target=0")
+    return 1 if (mixed.errors or not matched or s["duplicates"] or s["lost"]) else 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Celery application. Used only when ``CELERY_BROKER_URL`` is set (see smtplog.queue)."""
+"""Celery application. Used only when ``CELERY_BROKER_URL`` is set (see deliveries.queue)."""
 
 import os
 

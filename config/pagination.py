@@ -79,7 +79,10 @@ def _after(fields: Sequence[str], values: Sequence[Any]) -> Q:
         else:
             here |= Q(**{name: values[index]}) & condition
         condition = here
-    return condition
+    # The same bound on the first field alone, which an index can seek to: without it the
+    # OR above is only a filter, and page N scans every row of the pages before it.
+    first, op = fields[0].lstrip("-"), "lte" if fields[0].startswith("-") else "gte"
+    return Q(**{f"{first}__{op}": values[0]}) & condition
 
 
 def paginate(

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "notifications",
+    "deliveries",
     "smtplog",
     "gateways",
 ]
@@ -217,6 +218,9 @@ if DELIVERY_MODE == "celery" and not CELERY_BROKER_URL:
 DELIVERY_SWEEP_INTERVAL = env_float("DELIVERY_SWEEP_INTERVAL", 15.0, minimum=0.05)
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 50, minimum=1)
 DELIVERY_DRAIN_SECONDS = env_float("DELIVERY_DRAIN_SECONDS", 5.0, minimum=0)
+DELIVERY_LOG_RETENTION_DAYS = env_int("DELIVERY_LOG_RETENTION_DAYS", 0, minimum=0)  # 0: keep
+# Extra or replacement transports by name: {"sms": "myapp.transports.Sms"} (deliveries app).
+DELIVERY_TRANSPORTS: dict[str, str] = {}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "notifications")
 CELERY_TASK_ACKS_LATE = True
@@ -226,9 +230,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-deliveries": {
-        "task": "smtplog.tasks.sweep",
+        "task": "deliveries.tasks.sweep",
         "schedule": DELIVERY_SWEEP_INTERVAL,
     },
+    "purge-delivery-log": {"task": "deliveries.tasks.purge_log", "schedule": 3600.0},
     "resume-broadcasts": {
         "task": "notifications.tasks.resume_broadcasts",
         "schedule": DELIVERY_SWEEP_INTERVAL,

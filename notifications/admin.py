@@ -9,6 +9,7 @@ with the catalogue's sample data inside a sandboxed iframe (no scripts, no same-
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Account
@@ -16,8 +17,9 @@ from config.errors import KazooError
 from config.validation import validate
 from notifications import editing, services
 from notifications.api.serializers import NOTIFICATION_SCHEMA, storable
-from notifications.models import BODY_TYPES, HTML, PLAIN, NotificationTemplate
+from notifications.models import BODY_TYPES, HTML, PLAIN, Broadcast, NotificationTemplate
 from notifications.resolution import Resolved, resolve
+from smtplog.admin import ReadOnlyAdmin, pretty_json
 
 BODY_FIELDS = {HTML: "html", PLAIN: "plain"}
 # A 600 px mail plus the frame's own margins and a scroll bar.
@@ -189,3 +191,33 @@ def body_origin(obj: NotificationTemplate, resolved: Resolved | None, content_ty
         return "this account's own"
     owner = Account.objects.filter(pk=body.account_id).values_list("name", flat=True).first()
     return f"inherited from {owner}"
+
+
+# --- customer_update broadcasts: read-only (the rows live in the delivery log) ---------------
+
+
+def _broadcast_fields() -> tuple[str, ...]:
+    """Every stored field, whatever fan-out bookkeeping the model grows; JSON shown pretty."""
+    names = [f.name for f in Broadcast._meta.concrete_fields if f.name != "request"]
+    return (*names, "request_json", "deliveries")
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(ReadOnlyAdmin):
+    list_display = ("created", "account", "accounts", "recipients", "skipped")
+    list_filter = ("created",)
+    search_fields = ("id", "account__name")
+    date_hierarchy = "created"
+    list_select_related = ("account",)
+    ordering = ("-created", "-id")
+    readonly_fields = _broadcast_fields()
+    fields = readonly_fields
+
+    @admin.display(description="Request")
+    def request_json(self, obj: Broadcast) -> str:
+        return pretty_json(obj.request)
+
+    @admin.display(description="Deliveries")
+    def deliveries(self, obj: Broadcast) -> str:
+        url = reverse("admin:smtplog_smtplog_changelist")
+        return format_html('<a href="{}?broadcast__exact={}">SMTP log entries</a>', url, obj.pk)

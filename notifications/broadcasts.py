@@ -3,7 +3,7 @@
 ``start`` validates, counts and records the broadcast and answers at once; ``fan_out``
 (a background task) walks the target users in id order, a batch per transaction, writing
 one rendered SMTP log row per user and handing each batch to the delivery workers. The
-fan-out is resumable and single-owner (see ``smtplog.models.Broadcast``), so a crash
+fan-out is resumable and single-owner (see ``notifications.models.Broadcast``), so a crash
 neither loses nor duplicates an email, and memory stays flat whatever the audience.
 """
 
@@ -22,11 +22,11 @@ from config.ids import is_hex_id, new_id
 from notifications import recipients, rendering
 from notifications.editing import check_subject, clean_body
 from notifications.macros import account_macros, system_macros
-from notifications.models import HTML, PLAIN
+from notifications.models import HTML, PLAIN, Broadcast
 from notifications.resolution import resolve
 from notifications.services import Rendered, decode_html, new_log
-from smtplog.models import Broadcast, SmtpLog, Status
-from smtplog.queue import enqueue_on_commit
+from smtplog.email import queue_emails
+from smtplog.models import SmtpLog, Status
 
 TEMPLATE_ID = "customer_update"
 BATCH_SIZE = 500
@@ -182,8 +182,7 @@ def _write_batch(broadcast, owner, message: Message, sender_data: dict, batch) -
         )
         if not advanced:
             return False
-        SmtpLog.objects.bulk_create(rows)
-        enqueue_on_commit([row.pk for row in rows if row.status == Status.QUEUED])
+        queue_emails(rows)
     return True
 
 

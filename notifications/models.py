@@ -7,8 +7,10 @@ separate rows, one per content type, so each type can be inherited on its own.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.timezone import now
 
 from accounts.models import Account
+from config.ids import new_id
 
 HTML = "text/html"
 PLAIN = "text/plain"
@@ -85,3 +87,28 @@ class RemovedSystemTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.template_id
+
+
+class Broadcast(models.Model):
+    """One customer_update request: who sent it and what it reached."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="broadcasts")
+    created = models.DateTimeField(default=now)
+    accounts = models.PositiveIntegerField(default=0)
+    recipients = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    request = models.JSONField(default=dict)
+    # Fan-out progress: users are processed in id order; ``cursor`` is the last one done.
+    # A worker holds the fan-out through ``owner`` and refreshes ``heartbeat`` per batch,
+    # so a crashed fan-out is resumed exactly where it stopped, by exactly one worker.
+    cursor = models.CharField(max_length=32, blank=True, default="")
+    owner = models.CharField(max_length=32, blank=True, default="")
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "smtplog_broadcast"  # moved from smtplog; the table kept its name
+
+    def __str__(self) -> str:
+        return f"broadcast {self.id}"

@@ -9,8 +9,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.utils.timezone import now
+from django.db import IntegrityError
 
 from accounts.models import Account
 from notifications import recipients, rendering
@@ -25,9 +24,8 @@ from notifications.macros import base_data, values_only
 from notifications.models import HTML, PLAIN, SMS
 from notifications.resolution import Resolved, resolve
 from notifications.system_templates import deep_merge, sample_data
-from smtplog.addresses import ascii_address
-from smtplog.models import SmtpLog, Status
-from smtplog.queue import enqueue_on_commit
+from smtplog.email import new_email, queue_emails
+from smtplog.models import SmtpLog
 
 
 @dataclass
@@ -67,11 +65,6 @@ def _sources(resolved: Resolved) -> dict[str, str]:
     return {content_type: body.source for content_type, body in resolved.bodies.items()}
 
 
-def _domain(address: str) -> str:
-    # ASCII (IDNA) as delivery writes it; bounded so "<32-hex-id@domain>" fits the column.
-    return ascii_address(address).rpartition("@")[2][:200] or "localhost"
-
-
 def new_log(
     account: Account,
     template_id: str,
@@ -81,28 +74,21 @@ def new_log(
     macros: dict,
     **extra,
 ) -> SmtpLog:
-    """An unsaved queued log row holding exactly what will be sent."""
-    emails = {"from": document["from"], "to": to.to, "cc": to.cc, "bcc": to.bcc}
-    if document.get("reply_to"):
-        emails["reply_to"] = document["reply_to"]
-    row = SmtpLog(
-        account=account,
-        template_id=template_id,
+    """An unsaved queued email row holding exactly what will be sent."""
+    return new_email(
+        account,
+        template_id,
+        from_addr=document["from"],
+        to=to.to,
+        cc=to.cc,
+        bcc=to.bcc,
+        reply_to=document.get("reply_to"),
         subject=rendered.subject,
-        rendered_templates=rendered.bodies,
-        emails=emails,
-        recipients=" ".join([*to.to, *to.cc, *to.bcc]),
+        bodies=rendered.bodies,
         macros=macros,
-        invalid_addresses=to.invalid,
-        created=now(),
+        invalid=to.invalid,
         **extra,
     )
-    row.message_id = f"<{row.id}@{_domain(document['from'])}>"
-    unsubscribe = ascii_address(document["from"])
-    row.headers = {"List-Unsubscribe": f"<mailto:{unsubscribe}?subject=unsubscribe>"}
-    if to.empty:
-        row.status, row.error, row.finished_at = Status.FAILED, "no valid recipients", row.created
-    return row
 
 
 def send(
@@ -140,10 +126,7 @@ def send(
         idempotency_key=idempotency_key or None,
     )
     try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-            if row.status == Status.QUEUED:
-                enqueue_on_commit([row.pk])
+        queue_emails([row])
     except IntegrityError:
         previous = _previous_outcome(account, idempotency_key) if idempotency_key else None
         if previous is None:
@@ -203,9 +186,5 @@ def preview(
             if isinstance(data.get(name), dict)
         }
         to = recipients.resolve(specified, {}, account)
-        row = new_log(account, template_id, document, rendered, to, values)
-        with transaction.atomic():
-            row.save(force_insert=True)
-            if row.status == Status.QUEUED:
-                enqueue_on_commit([row.pk])
+        queue_emails([new_log(account, template_id, document, rendered, to, values)])
     return rendered

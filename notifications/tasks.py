@@ -1,6 +1,7 @@
 """Celery tasks of the notifications app."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from notifications import broadcasts
 
@@ -13,3 +14,8 @@ def fan_out_broadcast(broadcast_id: str) -> int:
 @shared_task(name="notifications.tasks.resume_broadcasts", ignore_result=True)
 def resume_broadcasts() -> int:
     return broadcasts.resume_unfinished()
+
+
+@worker_ready.connect
+def _resume_when_a_worker_starts(sender=None, **kwargs) -> None:
+    resume_broadcasts.delay()

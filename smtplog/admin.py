@@ -13,11 +13,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.html import format_html
 
-from smtplog import queue
-from smtplog.models import Broadcast, SmtpLog, Status
+from deliveries import queue
+from smtplog.models import CHANNEL_FIELDS, SmtpLog, Status
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,7 +54,7 @@ _RENDERED_ELSEWHERE = {"emails", "invalid_addresses", "headers", "macros", "rend
 
 def _delivery_fields() -> tuple[str, ...]:
     """Every other stored field, in model order, so a new column is never hidden."""
-    skip = _RENDERED_ELSEWHERE | set(MESSAGE_FIELDS)
+    skip = _RENDERED_ELSEWHERE | set(MESSAGE_FIELDS) | set(CHANNEL_FIELDS)
     return tuple(f.name for f in SmtpLog._meta.concrete_fields if f.name not in skip)
 
 
@@ -87,6 +86,9 @@ class SmtpLogAdmin(ReadOnlyAdmin):
         ("Message", {"fields": MESSAGE_FIELDS}),
     )
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SmtpLog]:
+        return super().get_queryset(request).filter(channel="email")
 
     @admin.display(description="To")
     def first_recipient(self, obj: SmtpLog) -> str:
@@ -157,30 +159,3 @@ class SmtpLogAdmin(ReadOnlyAdmin):
         if skipped:
             message += f" {skipped} selected rows were not failed and were left alone."
         self.message_user(request, message, messages.SUCCESS if ids else messages.WARNING)
-
-
-def _broadcast_fields() -> tuple[str, ...]:
-    """Every stored field, whatever fan-out bookkeeping the model grows; JSON shown pretty."""
-    names = [f.name for f in Broadcast._meta.concrete_fields if f.name != "request"]
-    return (*names, "request_json", "deliveries")
-
-
-@admin.register(Broadcast)
-class BroadcastAdmin(ReadOnlyAdmin):
-    list_display = ("created", "account", "accounts", "recipients", "skipped")
-    list_filter = ("created",)
-    search_fields = ("id", "account__name")
-    date_hierarchy = "created"
-    list_select_related = ("account",)
-    ordering = ("-created", "-id")
-    readonly_fields = _broadcast_fields()
-    fields = readonly_fields
-
-    @admin.display(description="Request")
-    def request_json(self, obj: Broadcast) -> str:
-        return pretty_json(obj.request)
-
-    @admin.display(description="Deliveries")
-    def deliveries(self, obj: Broadcast) -> str:
-        url = reverse("admin:smtplog_smtplog_changelist")
-        return format_html('<a href="{}?broadcast__exact={}">SMTP log entries</a>', url, obj.pk)

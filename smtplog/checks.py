@@ -2,8 +2,16 @@
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
-from notifications.recipients import is_valid_address
+
+def is_valid_address(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return address.count("@") == 1
 
 
 @register("mail")
@@ -42,6 +50,16 @@ def check_mail_settings(app_configs=None, **kwargs) -> list:
                 hint="Set EMAIL_HOST (and EMAIL_PORT, EMAIL_HOST_USER, ...) to your relay "
                 "unless a local MTA really listens there.",
                 id="smtplog.W001",
+            )
+        )
+    if settings.DELIVERY_STALE_AFTER < 3 * settings.EMAIL_TIMEOUT:
+        issues.append(
+            Warning(
+                f"DELIVERY_STALE_AFTER={settings.DELIVERY_STALE_AFTER:g}s is shorter than three "
+                f"SMTP timeouts (EMAIL_TIMEOUT={settings.EMAIL_TIMEOUT:g}s).",
+                hint="The lease must outlast one SMTP exchange, or a slow relay can make "
+                "another worker send the same message again.",
+                id="smtplog.W002",
             )
         )
     return issues

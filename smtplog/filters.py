@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Account
 from accounts.tenancy import subtree
-from smtplog.models import SmtpLog, Status
+from smtplog.models import EMAIL_STATUSES, SmtpLog
 
 
 class StrictBooleanField(forms.Field):
@@ -52,7 +52,7 @@ def recipient_q(address: str) -> Q:
 
 class SmtpLogFilter(django_filters.FilterSet):
     template_id = django_filters.CharFilter(max_length=128)
-    status = django_filters.ChoiceFilter(choices=Status.choices)
+    status = django_filters.ChoiceFilter(choices=EMAIL_STATUSES)
     to = EmailFilter(method="filter_to", max_length=254)
     include_descendants = StrictBooleanFilter(method="keep")  # scoping: filter_queryset
 
@@ -61,7 +61,7 @@ class SmtpLogFilter(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data: Any, *, account: Account, **kwargs: Any):
-        super().__init__(data, queryset=SmtpLog.objects.all(), **kwargs)
+        super().__init__(data, queryset=SmtpLog.email_rows(), **kwargs)
         self.account = account
 
     @property

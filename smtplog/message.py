@@ -47,6 +47,8 @@ class Email:
     reply_to: str | None = None
     message_id: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # The envelope's recipients when not every To/Cc/Bcc address (a retry of deferred ones).
+    envelope_to: list[str] | None = None
 
 
 def parse_address(value: str) -> tuple[str, str]:
@@ -81,7 +83,8 @@ def parse_address(value: str) -> tuple[str, str]:
 def envelope_recipients(email: Email) -> list[str]:
     """To + Cc + Bcc addr-specs, de-duplicated (case-insensitively), order kept."""
     seen: dict[str, str] = {}
-    for raw in (*email.to, *email.cc, *email.bcc):
+    addresses = email.envelope_to if email.envelope_to else (*email.to, *email.cc, *email.bcc)
+    for raw in addresses:
         addr = parse_address(raw)[1]
         seen.setdefault(addr.lower(), addr)
     return list(seen.values())

@@ -28,32 +28,29 @@ class RowsJSONField(models.JSONField):
 
 
 class Status(models.TextChoices):
+    PREPARED = "prepared"  # Freeside prepare/send: built, not yet released to the queue
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
+    DELIVERED = "delivered"  # a channel's receipt confirmed it (email ends at ``sent``)
     FAILED = "failed"
 
 
-class Broadcast(models.Model):
-    """One customer_update request: who sent it and what it reached."""
+# The statuses an email row can have: the SMTP log's filters and schema list only these.
+EMAIL_STATUSES = [(v, label) for v, label in Status.choices if v not in ("prepared", "delivered")]
+EMAIL = "email"
+# Columns the other channels use; the SMTP log's views (API, admin) leave them out.
+CHANNEL_FIELDS = (
+    "channel", "gateway_id", "gateway_account_id", "to", "body", "provider_message_id",
+    "priority", "held", "force", "msgtype", "segments", "prepared_document", "error_code",
+    "failure", "events", "sent_at", "delivered_at",
+)  # fmt: skip
 
-    id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="broadcasts")
-    created = models.DateTimeField(default=now)
-    accounts = models.PositiveIntegerField(default=0)
-    recipients = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    request = models.JSONField(default=dict)
-    # Fan-out progress: users are processed in id order; ``cursor`` is the last one done.
-    # A worker holds the fan-out through ``owner`` and refreshes ``heartbeat`` per batch,
-    # so a crashed fan-out is resumed exactly where it stopped, by exactly one worker.
-    cursor = models.CharField(max_length=32, blank=True, default="")
-    owner = models.CharField(max_length=32, blank=True, default="")
-    heartbeat = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self) -> str:
-        return f"broadcast {self.id}"
+class Failure(models.TextChoices):
+    PERMANENT = "permanent-failure"
+    TEMPORARY = "temporary-failure"
+    TECHNICAL = "technical-failure"
 
 
 class SmtpLog(models.Model):
@@ -71,7 +68,7 @@ class SmtpLog(models.Model):
     message_id = models.CharField(max_length=255, blank=True, default="")
     invalid_addresses = models.JSONField(default=list, blank=True)
 
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     receipt = models.TextField(blank=True, default="")
     error = models.TextField(blank=True, default="")
@@ -84,8 +81,32 @@ class SmtpLog(models.Model):
     # NULL when unused, so the per-account unique constraint ignores it.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     broadcast = models.ForeignKey(
-        Broadcast, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+        "notifications.Broadcast",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logs",
     )
+
+    # Channels (SPEC-channels §8). Email rows keep using the fields above; the others
+    # carry one address in ``to`` and what their transport posts in ``body``.
+    channel = models.CharField(max_length=32, default="email")
+    gateway_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)  # noqa: DJ001
+    gateway_account_id = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+    to = models.CharField(max_length=254, blank=True, default="")
+    body = models.JSONField(default=dict, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True, default="")
+    priority = models.PositiveSmallIntegerField(default=5)  # 0..9, higher first
+    held = models.BooleanField(default=False)
+    force = models.BooleanField(default=False)
+    msgtype = models.CharField(max_length=32, blank=True, default="")
+    segments = models.PositiveIntegerField(null=True, blank=True)
+    prepared_document = models.BinaryField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True, default="")
+    failure = models.CharField(max_length=32, blank=True, default="", choices=Failure.choices)
+    events = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "SMTP log entry"
@@ -95,6 +116,11 @@ class SmtpLog(models.Model):
             models.Index(fields=["account", "-created", "-id"], name="smtplog_account_created"),
             models.Index(fields=["status", "next_attempt"], name="smtplog_pending"),
             models.Index(fields=["broadcast", "status"], name="smtplog_broadcast_status"),
+            models.Index(
+                fields=["status", "-priority", "created"],
+                condition=Q(status="queued"),
+                name="smtplog_claim_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -106,3 +132,8 @@ class SmtpLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template_id} → {self.recipients or '-'} ({self.status})"
+
+    @classmethod
+    def email_rows(cls) -> models.QuerySet:
+        """The SMTP log proper: email rows only (other channels share the table)."""
+        return cls.objects.filter(channel=EMAIL)

@@ -63,6 +63,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.data_delay:
+            await asyncio.sleep(self.sink.data_delay)
         return self.sink._accept(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
 
 
@@ -83,6 +85,8 @@ class MailSink:
         self._fail: list[str] = []  # replies for the next DATA commands
         self._refused: dict[str, str] = {}  # lower-cased address -> reply
         self._stalls: list[float] = []  # seconds to hang in the next RCPT commands
+        self._greylist: dict[str, list[str]] = {}  # lower-cased address -> next replies
+        self.data_delay = 0.0  # seconds every DATA answer takes (a slow relay)
         self._counter = itertools.count(1)
         self._controller: Controller | None = None
 
@@ -137,6 +141,8 @@ class MailSink:
             self._fail.clear()
             self._refused.clear()
             self._stalls.clear()
+            self._greylist.clear()
+            self.data_delay = 0.0
 
     # -------------------------------------------------------- fault injection
 
@@ -153,6 +159,13 @@ class MailSink:
         """Refuse ``RCPT TO`` for ``address`` (case-insensitive) until :meth:`clear`."""
         with self._cond:
             self._refused[address.lower()] = f"{code} {message}"
+
+    def greylist(
+        self, address: str, times: int = 1, code: int = 451, message: str = "4.7.1 Greylisted"
+    ) -> None:
+        """Refuse ``RCPT TO`` for ``address`` with ``code`` the next ``times`` times only."""
+        with self._cond:
+            self._greylist[address.lower()] = [f"{code} {message}"] * times
 
     def stall_next_rcpt(self, seconds: float, n: int = 1) -> None:
         """Hang for ``seconds`` before answering the next ``n`` RCPT commands.
@@ -171,6 +184,9 @@ class MailSink:
 
     def _refusal(self, address: str) -> str | None:
         with self._cond:
+            pending = self._greylist.get(address.lower())
+            if pending:
+                return pending.pop(0)
             return self._refused.get(address.lower())
 
     def _accept(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> str:

@@ -1,6 +1,7 @@
 """Relay messages over a reusable SMTP connection; the only module importing smtplib.
 
-It imports nothing from Django: callers pass an :class:`SmtpSettings`. Messages are built
+It imports nothing from Django (only the transport contract's error): callers pass an
+:class:`SmtpSettings`. Messages are built
 by :mod:`smtplog.message`. The server's final reply to DATA is the receipt; failures are
 :class:`DeliveryError` classified as transient (retry) or permanent (5xx).
 """
@@ -11,6 +12,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 
+from deliveries.transports import DeliveryError as BaseDeliveryError
 from smtplog.message import (
     Email,
     InvalidAddress,
@@ -31,12 +33,13 @@ __all__ = [
 ]
 
 
-class DeliveryError(Exception):
+class DeliveryError(BaseDeliveryError):
     """A failed delivery; ``permanent`` means retrying the same message is pointless.
 
     Permanent: 5xx replies and messages we refuse to build (invalid addresses).
     Transient: everything else (refused/reset connections, timeouts, DNS,
-    disconnections, 4xx replies).
+    disconnections, 4xx replies). ``unreachable``: no SMTP session could be opened at all
+    (connection refused, DNS, TLS, connect timeout) — the outbox's circuit breaker case.
     """
 
     def __init__(
@@ -46,9 +49,10 @@ class DeliveryError(Exception):
         permanent: bool,
         smtp_code: int | None = None,
         refused: dict[str, tuple[int, str]] | None = None,
+        unreachable: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+        code = str(smtp_code) if smtp_code else None
+        super().__init__(message, permanent=permanent, code=code, unreachable=unreachable)
         self.smtp_code = smtp_code
         self.refused = refused or {}
 
@@ -198,7 +202,7 @@ class SmtpTransport:
             except smtplib.SMTPServerDisconnected:
                 pass
         self._drop()
-        smtp = self._smtp = self._connect()
+        smtp = self._smtp = self._open()
         code, reply = smtp.mail(sender, self._mail_options(smtp, size))
         return self._check_mail(smtp, sender, code, reply)
 
@@ -211,6 +215,14 @@ class SmtpTransport:
     @staticmethod
     def _mail_options(smtp: smtplib.SMTP, size: int) -> list[str]:
         return [f"SIZE={size}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+
+    def _open(self) -> smtplib.SMTP:
+        """A new session; a relay that cannot be reached at all is ``unreachable``."""
+        try:
+            return self._connect()
+        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            raise DeliveryError(detail, permanent=False, unreachable=True) from exc
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings

@@ -140,3 +140,13 @@ def mail_sink(settings):
 def live_world(transactional_db) -> World:
     """The world in committed transactions, so on-commit delivery actually runs."""
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _closed_breakers():
+    """Each test starts with every transport's circuit breaker closed."""
+    from deliveries import breaker
+
+    breaker.reset_all()
+    yield
+    breaker.reset_all()

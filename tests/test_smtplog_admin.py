@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.timezone import localtime, now
 
-from smtplog import queue
-from smtplog.models import Broadcast, SmtpLog, Status
+from deliveries import queue
+from notifications.models import Broadcast
+from smtplog.models import SmtpLog, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +226,7 @@ def test_retry_action_leaves_rows_that_are_not_failed_alone(
     assert "2 selected rows were not failed" in response.content.decode()
 
 
-def test_retry_action_with_inline_delivery_to_a_closed_port_keeps_the_row_queued(
+def test_retry_action_to_an_unreachable_relay_keeps_the_row_queued_without_spending_an_attempt(
     admin_client, logs, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2.0
@@ -233,8 +234,9 @@ def test_retry_action_with_inline_delivery_to_a_closed_port_keeps_the_row_queued
     with django_capture_on_commit_callbacks(execute=True):
         run_retry(admin_client, [failed])
     failed.refresh_from_db()
-    assert failed.status == Status.QUEUED  # transient failure: back-off, still queued
-    assert failed.attempts == 4  # the retry really went to the wire
+    assert failed.status == Status.QUEUED  # unreachable relay: back-off, still queued
+    assert failed.attempts == 3  # the attempt is refunded: the relay was never reached
+    assert "Connection refused" in failed.error  # the retry really went to the wire
     assert failed.next_attempt is not None
 
 
@@ -268,12 +270,14 @@ def test_broadcasts_are_browsable_read_only(admin_client, world):
     broadcast = Broadcast.objects.create(
         account=world.accounts["R"], accounts=2, recipients=5, request={"subject": "Hi"}
     )
-    html = page(admin_client, reverse("admin:smtplog_broadcast_changelist"))
+    html = page(admin_client, reverse("admin:notifications_broadcast_changelist"))
     assert world.accounts["R"].name in html
-    detail = page(admin_client, reverse("admin:smtplog_broadcast_change", args=[broadcast.pk]))
+    detail = page(
+        admin_client, reverse("admin:notifications_broadcast_change", args=[broadcast.pk])
+    )
     assert f"?broadcast__exact={broadcast.pk}" in detail
     assert 'name="_save"' not in detail
-    add = admin_client.get(reverse("admin:smtplog_broadcast_add"))
+    add = admin_client.get(reverse("admin:notifications_broadcast_add"))
     assert add.status_code == 403
 
 

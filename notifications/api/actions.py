@@ -21,7 +21,7 @@ from notifications.api.serializers import (
     SEND_SCHEMA,
     broadcast_data,
 )
-from smtplog.models import Broadcast
+from notifications.models import Broadcast
 
 _SEND = query("send", bool, "(extension) false: render only, send nothing, answer the result")
 

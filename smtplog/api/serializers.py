@@ -13,7 +13,7 @@ from config.openapi import (
     nullable,
     obj,
 )
-from smtplog.models import SmtpLog, Status
+from smtplog.models import EMAIL_STATUSES, SmtpLog, Status
 
 
 def sender(emails: dict) -> str | None:
@@ -115,7 +115,7 @@ def _hide_port_comment(data: dict) -> None:
 
 # --- Response ``data`` schemas (OpenAPI) ---------------------------------------------------
 
-STATUS = {"type": "string", "enum": list(Status.values)}
+STATUS = {"type": "string", "enum": [value for value, _ in EMAIL_STATUSES]}
 _OUTCOME = {
     "receipt": {**STRING, "description": "the SMTP server's final reply (once sent)"},
     "error": {**STRING, "description": "why it failed, or the last transient error"},

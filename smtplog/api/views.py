@@ -174,7 +174,7 @@ class SmtpLogDetailView(AccountScopedView):
     def get(self, request: Request, account_id: str, log_id: str) -> Response:
         row = None
         if is_hex_id(log_id):
-            row = SmtpLog.objects.filter(account=self.account, pk=log_id).first()
+            row = SmtpLog.email_rows().filter(account=self.account, pk=log_id).first()
         if row is None:
             raise bad_identifier(log_id)
         return Response(detail(row, superduper=self.principal.is_superduper))

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from smtplog import delivery, queue
+from deliveries import outbox as delivery
+from deliveries import queue
 
 
 class Command(BaseCommand):
