@@ -93,7 +93,11 @@ class FreesideKind(Kind):
             error.prepared_document = fresh  # type: ignore[attr-defined]
             raise
         return PreparedResult(
-            result.provider_message_id, result.status, result.receipt, result.detail, fresh
+            provider_message_id=result.provider_message_id,
+            status=result.status,
+            receipt=result.receipt,
+            detail=result.detail,
+            prepared_document=fresh,
         )
 
     def _document(self, message: OutboundMessage, gateway: GatewayConfig) -> bytes:
