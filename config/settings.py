@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "notifications",
     "smtplog",
     "gateways",
+    "preferences",
+    "inbound",
 ]
 
 MIDDLEWARE = [
