@@ -6,7 +6,6 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.db.models.fields.json import KT
 
 from accounts.models import Account, User
 from gateways.models import Gateway
@@ -59,7 +58,7 @@ def match_user(owner: Account | None, channel: str, sender: str) -> User | None:
         users = users.filter(email__iexact=sender)
     else:
         address = preferences.normal_address(channel, sender)
-        users = users.annotate(address=KT(f"contacts__{channel}")).filter(address=address)
+        users = users.filter(**{f"contacts__{channel}": address})
     return users.order_by("created", "id").first()
 
 
