@@ -5,6 +5,7 @@ value, as Kazoo does; for a timestamp column a raw value the database cannot com
 be a 500, so these lists accept only their own tokens (anything else is a 400).
 """
 
+from datetime import UTC
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -17,9 +18,11 @@ from config.parsers import unstorable
 
 
 def _is_datetime(value: Any) -> bool:
+    """An aware ISO-8601 time the database can compare (as our own tokens carry)."""
     try:
-        return isinstance(value, str) and parse_datetime(value) is not None
-    except ValueError:  # well-formed but impossible, e.g. month 13
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        return moment is not None and moment.tzinfo is not None and bool(moment.astimezone(UTC))
+    except (ValueError, OverflowError):  # month 13; a year-1 time east of UTC
         return False
 
 

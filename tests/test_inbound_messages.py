@@ -371,3 +371,21 @@ def test_messages_are_read_only(world):
         f"/v2/accounts/{world.id('C1')}/inbound_messages", {"data": {}}
     )
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["0001-01-01T00:00:00+14:00", "a" * 32],  # before the earliest time a database holds
+        ["2026-01-01T00:00:00", "a" * 32],  # naive
+        ["2026-13-01T00:00:00+00:00", "a" * 32],  # impossible
+        ["2026-01-01T00:00:00+00:00", 7],  # id not a string
+    ],
+)
+def test_a_start_key_token_we_never_issued_is_a_400(world, values):
+    from config.pagination import encode_key
+
+    response = world.api("C1_admin").get(
+        f"/v2/accounts/{world.id('C1')}/inbound_messages?start_key={encode_key(values)}"
+    )
+    assert response.status_code == 400

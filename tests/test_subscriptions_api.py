@@ -211,3 +211,10 @@ def test_the_batch_form_takes_user_ids(world):
     replace(world, "C1_admin", "C1_user", [rule()])
     ids = [world.users["C1_user"].id, world.users["C1_admin"].id]
     assert services.subscribed_user_ids(ids, "low_balance", "sms") == {ids[1]}
+
+
+def test_more_than_1000_rules_is_data_max_items(world):
+    rules = [rule(f"t{number}") for number in range(1001)]
+    response = replace(world, "C1_admin", "C1_user", rules)
+    assert response.status_code == 400
+    assert "maxItems" in response.json()["data"]["data"]

@@ -41,7 +41,7 @@ RULE = obj(
     },
     required=["template_id", "channel", "subscribed"],
 )
-SUBSCRIPTIONS_REQUEST = array_of(RULE)
+SUBSCRIPTIONS_REQUEST = {**array_of(RULE), "maxItems": 1000}
 SUBSCRIPTIONS_RESPONSE = array_of(
     obj(
         {"template_id": STRING, "channel": STRING, "subscribed": BOOLEAN},
