@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "deliveries",
     "smtplog",
     "gateways",
+    "preferences",
+    "inbound",
 ]
 
 MIDDLEWARE = [
