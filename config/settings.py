@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "smtplog",
     "gateways",
+    "inbox",
 ]
 
 MIDDLEWARE = [
