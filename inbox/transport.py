@@ -6,6 +6,9 @@ only on the attributes named here, not on the outbox model:
 
 - ``id``: the outbox row id (required; makes storing idempotent),
 - ``to``: the user id,
+- ``account_id`` (optional): the sending account; when set, the user must belong to it or
+  to one of its descendants (a second fence behind audience selection: no tenant writes
+  into another tenant's inboxes),
 - ``subject``, ``template_id``: strings,
 - ``body``: a dict by content type; ``text/plain`` is the text, ``text/html`` (optional)
   is sanitized before it is stored.
@@ -29,10 +32,13 @@ def _recipient(delivery: Any) -> User:
     user_id = getattr(delivery, "to", None)
     user = None
     if is_hex_id(user_id):
-        user = User.objects.filter(pk=user_id).first()
+        user = User.objects.select_related("account").filter(pk=user_id).first()
     if user is None:
         # The user was deleted after queueing (or never existed): retrying cannot help.
         raise DeliveryError(f"unknown user {user_id!r}", permanent=True)
+    sender = getattr(delivery, "account_id", None)
+    if sender and sender != user.account_id and sender not in user.account.ancestor_ids:
+        raise DeliveryError(f"user {user_id} is outside account {sender}", permanent=True)
     return user
 
 

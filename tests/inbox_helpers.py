@@ -26,6 +26,7 @@ def delivery(user_id: str, subject: str = "Hello", **fields) -> SimpleNamespace:
 
 
 def deliver(user, subject: str = "Hello", **fields) -> InboxMessage:
+    fields.setdefault("account_id", user.account_id)
     result = InboxTransport().send(delivery(user.id, subject, **fields))
     return InboxMessage.objects.get(pk=result.provider_message_id)
 

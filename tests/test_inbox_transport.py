@@ -32,6 +32,19 @@ def test_message_belongs_to_the_recipient_users_account(world, alice):
     assert InboxMessage.objects.get(user=alice).account_id == world.id("C1")
 
 
+def test_sender_may_be_an_ancestor_of_the_users_account(world, alice):
+    InboxTransport().send(delivery(alice.id, account_id=world.id("master")))
+    assert InboxMessage.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize("sender", ["C2", "G", "D"])
+def test_user_outside_the_sending_account_is_a_permanent_error(world, alice, sender):
+    with pytest.raises(DeliveryError) as raised:
+        InboxTransport().send(delivery(alice.id, account_id=world.id(sender)))
+    assert raised.value.permanent
+    assert not InboxMessage.objects.exists()
+
+
 def test_send_reports_delivered_with_the_inbox_message_id(alice):
     result = InboxTransport().send(delivery(alice.id))
     message = InboxMessage.objects.get(user=alice)

@@ -43,9 +43,12 @@ def _is_page_key(raw: str) -> bool:
         return False
     try:
         moment = parse_datetime(values[0])
-        return moment is not None and moment.tzinfo is not None and bool(moment.astimezone(UTC))
+        if moment is None or moment.tzinfo is None:
+            return False
+        moment.astimezone(UTC)  # OverflowError beyond what the database can hold
     except (ValueError, OverflowError):
         return False
+    return True
 
 
 def check_start_key(request: Request) -> None:
