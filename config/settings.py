@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "gateways",
     "preferences",
     "inbound",
+    "inbox",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("v2/", include("gateways.api.urls")),
     path("v2/", include("preferences.api.urls")),
     path("v2/", include("inbound.api.urls")),
+    path("v2/", include("inbox.api.urls")),
 ]
 
 handler404 = "config.errors.handler404"
