@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0002_user_contacts"),
+        ("accounts", "0003_user_contacts"),
     ]
 
     operations = [
