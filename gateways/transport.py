@@ -40,7 +40,7 @@ def message_from(delivery: Any, sender: str) -> OutboundMessage:
         html=body.get("text/html") or "" if channel == "email" else "",
         subject=getattr(delivery, "subject", "") or "",
         sender=sender,
-        media_url=getattr(delivery, "media_url", "") or "",
+        media_url=getattr(delivery, "media_url", "") or body.get("media_url") or "",
         template_id=getattr(delivery, "template_id", "") or "",
         attempt=max(1, int(getattr(delivery, "attempts", 1) or 1)),
         macros=getattr(delivery, "macros", None) or {},

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.timezone import now
 
 from deliveries.transports import SendResult
@@ -69,17 +68,10 @@ def new_email(
 
 
 def queue_emails(rows: list[SmtpLog]) -> None:
-    """Save new rows and hand the queued ones to the workers once the caller commits."""
-    from deliveries.queue import enqueue_on_commit
+    """Save new email rows and hand the queued ones to the workers once the caller commits."""
+    from deliveries.rows import queue_rows
 
-    with transaction.atomic():
-        if len(rows) == 1:
-            rows[0].save(force_insert=True)
-        else:
-            SmtpLog.objects.bulk_create(rows)
-        for priority in sorted({row.priority for row in rows}, reverse=True):
-            queued = [r.pk for r in rows if r.status == Status.QUEUED and r.priority == priority]
-            enqueue_on_commit(queued, priority)
+    queue_rows(rows)
 
 
 def smtp_settings() -> SmtpSettings:
