@@ -14,15 +14,21 @@ from urllib.parse import urlsplit
 from accounts.models import Account
 from config.errors import ValidationFailed
 from notifications.addresses import is_channel_name
-from notifications.channels import known_channels
+from notifications.channels import BUILT_IN_CHANNELS, known_channels
 from notifications.dispatch import SendOptions
 
 ENUM = "Value not found in enumerated list of values"
+# E-mail has its own recipient fields; the inbox is addressed by user id (``user_ids``, which
+# are checked against the account's subtree), never by a listed address.
+FORBIDDEN_CONTACTS = {
+    "email": "E-mail recipients go in to/cc/bcc email_addresses",
+    "internal": "In-app recipients are users: use user_ids",
+}
 
 
 def _channel_errors(account: Account, channels: list | None) -> dict:
-    if channels is None:
-        return {}
+    if channels is None or set(channels) <= BUILT_IN_CHANNELS:
+        return {}  # the common case needs no look-up of the account's gateways
     known = known_channels(account)
     return {
         f"channels.{index}": {"enum": {"message": ENUM, "target": sorted(known), "value": name}}
@@ -38,9 +44,8 @@ def _contact_errors(contacts: dict) -> dict:
         if not is_channel_name(name):
             message = "Channel names match ^[a-z][a-z0-9_]{0,31}$"
             errors[path] = {"wrong_format": {"message": message, "value": name}}
-        elif name == "email":
-            message = "E-mail recipients go in to/cc/bcc email_addresses"
-            errors[path] = {"forbidden": {"message": message, "value": name}}
+        elif name in FORBIDDEN_CONTACTS:
+            errors[path] = {"forbidden": {"message": FORBIDDEN_CONTACTS[name], "value": name}}
     return errors
 
 

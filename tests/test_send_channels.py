@@ -270,6 +270,13 @@ def test_unknown_channel_is_enum(world, fake):
     assert "enum" in response.json()["data"]["channels.1"]
 
 
+@pytest.mark.parametrize("channel", ["email", "internal"])
+def test_contacts_for_email_or_internal_are_forbidden(world, channel):
+    response = send(world, channels=[channel], contacts={channel: ["x"]})
+    assert response.status_code == 400
+    assert "forbidden" in response.json()["data"][f"contacts.{channel}"]
+
+
 @pytest.mark.parametrize("principal", ["C1_user", "R2_admin", "D_admin"])
 def test_send_on_channels_is_403_for_plain_users_and_other_tenants(world, fake, principal):
     response = send(world, principal=principal, channels=["sms"], contacts={"sms": [PHONE]})
