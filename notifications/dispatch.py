@@ -191,6 +191,11 @@ def plan_email(context: SendContext, result: Plan) -> None:
     found, named = email_recipients(context, result)
     if named and found.empty:
         return  # everyone named was suppressed or unsubscribed: reported, no row
+    if not named and context.channels() != [EMAIL]:
+        # An email-only send keeps its answer of old (a failed row saying "no valid
+        # recipients"); beside other channels, email without anyone is just skipped.
+        result.skip(EMAIL, "no_recipients")
+        return
     if gateway is None or gateway.kind == "smtp":
         result.rows.append(email_row(context, found, gateway))
         return

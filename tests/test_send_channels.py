@@ -178,6 +178,12 @@ def test_template_channels_are_the_default(world, fake, mail_sink):
     assert len(mail_sink.wait_for(1)) == 1
 
 
+def test_email_beside_other_channels_without_recipients_is_skipped(world, fake):
+    answer = sms_send(world, channels=["email", "sms"])
+    assert answer["skipped"] == [{"channel": "email", "reason": "no_recipients"}]
+    assert [d["channel"] for d in answer["deliveries"]] == ["sms"]
+
+
 def test_admins_contacts_are_the_recipients_of_to_type_admins(world, fake):
     with_contact(world.users["R_admin"])
     override(world, to={"type": "admins"})
@@ -405,6 +411,26 @@ def test_webhook_answer_id_is_stored_as_the_provider_message_id(world, hook, pro
     row = only_row(sms_send(world))
     assert (row.status, row.provider_message_id) == ("delivered", "p-42")
     assert row.delivered_at is not None
+
+
+def test_freeside_retry_sends_the_stored_prepared_document_without_preparing_again(world, settings):
+    from gateways.freeside.demo_server import DemoServer
+
+    settings.DELIVERY_RETRY_BASE = 0.01
+    override(world)
+    sms_body(world)
+    with DemoServer() as demo:
+        document = {"name": "Freeside", "kind": "freeside", "channel": "sms"}
+        create(world.api("R_admin"), world.id("R"), {**document, "settings": demo.settings()})
+        demo.fail("send", 503, "busy")
+        row = only_row(sms_send(world, macros={"username": "bob"}))  # the demo wants one
+        assert row.status == "queued" and bytes(row.prepared_document)
+        time.sleep(0.02)
+        call_command("sweep_deliveries", "--now")
+        stages = [r.stage for r in demo.received]
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert stages == ["prepare", "send", "send"]
 
 
 # --- email through gateways, internal ---------------------------------------------------------
