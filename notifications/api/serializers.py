@@ -9,6 +9,7 @@ from config.openapi import (
     STRING,
     STRINGS,
     array_of,
+    nullable,
     obj,
     shape,
 )
@@ -269,7 +270,7 @@ SEND_RESPONSE = obj(
                     "id": HEX_ID,
                     "channel": STRING,
                     "to": STRING,
-                    "gateway_id": {"type": ["string", "null"]},
+                    "gateway_id": nullable(HEX_ID),
                     "status": {"type": "string", "enum": ["queued", "failed"]},
                     "held": BOOLEAN,
                 }
