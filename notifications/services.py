@@ -70,6 +70,41 @@ def render(subject: str, bodies: dict[str, str], data: dict) -> Rendered:
     return Rendered(subject=rendering.render_subject(subject, data), bodies=rendered)
 
 
+def _context(
+    account: Account,
+    template_id: str,
+    resolved: Resolved,
+    document: dict,
+    macros: dict | None,
+    addresses: dict | None,
+    options: SendOptions | None,
+) -> dispatch.SendContext:
+    """Render every body once (email's parts, and ``text/x-sms`` for the other channels)
+    and gather what the channel planners read. ``user_ids`` outside the account's subtree
+    are a 400 here, before anything is planned."""
+    options = options or SendOptions()
+    users = recipients.subtree_users(account, options.user_ids) if options.user_ids else []
+    data = deep_merge(base_data(account), rendering.macros_to_data(macros or {}))
+    sources = _sources(resolved)
+    rendered = render(document["subject"], sources, data)
+    bodies = dict(rendered.bodies)
+    if sources.get(SMS):
+        bodies[SMS] = rendering.render_text(sources[SMS], data)
+    return dispatch.SendContext(
+        account=account,
+        template_id=template_id,
+        document=document,
+        subject=rendered.subject,
+        email_bodies=rendered.bodies,
+        bodies=bodies,
+        macros=data,
+        addresses=addresses or {},
+        options=options,
+        users=users,
+        extra={"template_account_id": resolved.template_account_id},
+    )
+
+
 def _sources(resolved: Resolved) -> dict[str, str]:
     return {content_type: body.source for content_type, body in resolved.bodies.items()}
 
@@ -123,28 +158,9 @@ def send(
         return SendOutcome(status="disabled")
     if reply_to:
         document["reply_to"] = reply_to
-    options = options or SendOptions()
-    users = recipients.subtree_users(account, options.user_ids) if options.user_ids else []
-    data = deep_merge(base_data(account), rendering.macros_to_data(macros or {}))
-    sources = _sources(resolved)
-    rendered = render(document["subject"], sources, data)
-    bodies = dict(rendered.bodies)
-    if sources.get(SMS):
-        bodies[SMS] = rendering.render_text(sources[SMS], data)
-    context = dispatch.SendContext(
-        account=account,
-        template_id=template_id,
-        document=document,
-        subject=rendered.subject,
-        email_bodies=rendered.bodies,
-        bodies=bodies,
-        macros=data,
-        addresses=addresses or {},
-        options=options,
-        users=users,
-        extra={"template_account_id": resolved.template_account_id},
+    planned = dispatch.plan(
+        _context(account, template_id, resolved, document, macros, addresses, options)
     )
-    planned = dispatch.plan(context)
     outcome = SendOutcome(
         status="queued",
         log_ids=[row.pk for row in planned.rows],

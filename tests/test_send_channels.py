@@ -355,6 +355,7 @@ def test_fake_error_keyword_fails_permanently_with_its_code(world, fake):
 
 def test_fake_tempfail_is_retried_then_sent(world, fake, settings):
     settings.DELIVERY_RETRY_BASE = 0.01
+    settings.DELIVERY_DRAIN_SECONDS = 0  # the retry waits for the sweep, not the drain
     sms_body(world, "tempfail please")
     row = only_row(sms_send(world))
     assert row.status == "queued" and row.error
@@ -417,6 +418,7 @@ def test_freeside_retry_sends_the_stored_prepared_document_without_preparing_aga
     from gateways.freeside.demo_server import DemoServer
 
     settings.DELIVERY_RETRY_BASE = 0.01
+    settings.DELIVERY_DRAIN_SECONDS = 0  # the retry waits for the sweep, not the drain
     override(world)
     sms_body(world)
     with DemoServer() as demo:
