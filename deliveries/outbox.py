@@ -151,6 +151,7 @@ def send_claimed(row: SmtpLog, unsent: int = 1, *, fresh: bool = False) -> Retry
     name = transports.name_for(row)
     if breaker.is_open(name):
         return release(row, breaker.remaining(name))
+    row._prepared_at_claim = row.prepared_document  # a transport may replace it (Freeside)
     try:
         transport = transports.get(name)
         result = transport.send(row)
@@ -175,20 +176,51 @@ _MARK_SENT = (
 )
 
 
+# ------------------------------------------------------------- channel rows' attempt log
+
+
+def keeps_events(row: SmtpLog) -> bool:
+    """Rows other than relay email log every attempt in ``events`` (SPEC-channels §8);
+    relay email keeps its one-statement fast path and the SMTP log's shape."""
+    return row.channel != "email" or bool(row.gateway_id)
+
+
+def attempt_fields(row: SmtpLog, status: str, detail: str = "") -> dict:
+    """The columns a channel row's outcome adds: the attempt's event and, when the
+    transport set a new ``prepared_document`` on the row (Freeside's prepare stage), that
+    document, so a retry repeats only the stage that failed."""
+    if not keeps_events(row):
+        return {}
+    event = {
+        "at": now().isoformat(),
+        "source": "worker",
+        "status": status,
+        "applied": True,
+        "detail": detail,
+    }
+    fields: dict = {"events": [*(row.events or []), event]}
+    document = getattr(row, "prepared_document", None)
+    if document is not row.__dict__.get("_prepared_at_claim", document):
+        fields["prepared_document"] = document
+    return fields
+
+
 def record_success(row: SmtpLog, result: SendResult) -> Retry | None:
     if result.refused or result.retry_recipients or row.body.get("retry_recipients"):
         return _record_partial(row, result)
     moment = now()
-    if result.status == Status.DELIVERED:
+    if result.status == Status.DELIVERED or keeps_events(row):
+        status = Status.DELIVERED if result.status == Status.DELIVERED else Status.SENT
         _record(
             row,
-            status=Status.DELIVERED,
+            status=status,
             receipt=result.receipt,
             error="",
             finished_at=moment,
             provider_message_id=result.provider_message_id or "",
             sent_at=moment,
-            delivered_at=moment,
+            delivered_at=moment if status == Status.DELIVERED else None,
+            **attempt_fields(row, status, result.detail),
         )
         return None
     # The one statement run for every email: plain SQL costs a fraction of the ORM's.
@@ -265,6 +297,7 @@ def record_failure(row: SmtpLog, exc: DeliveryError) -> Retry | None:
             error_code=exc.code or "",
             failure=failure,
             finished_at=now(),
+            **attempt_fields(row, Status.FAILED, error),
         )
         logger.warning("delivery failed", extra={"log_id": row.pk, "error": error})
         return None
@@ -275,13 +308,14 @@ def record_failure(row: SmtpLog, exc: DeliveryError) -> Retry | None:
         error=error,
         error_code=exc.code or "",
         next_attempt=now() + timedelta(seconds=delay),
+        **attempt_fields(row, Status.QUEUED, error),
     )
     return Retry(row.pk, delay, row.priority)
 
 
 def release(row: SmtpLog, delay: float, error: str | None = None) -> Retry:
     """Give a claimed row back unsent, its attempt refunded (the far end was unreachable)."""
-    fields = {"error": error} if error else {}
+    fields = {"error": error, **attempt_fields(row, Status.QUEUED, error)} if error else {}
     _record(
         row,
         status=Status.QUEUED,

@@ -98,7 +98,10 @@ class GatewayTransport:
         if not kind.fully_configured(config.settings):
             raise DeliveryError("gateway not fully configured", permanent=True)
         try:
-            result = kind.send(message_from(delivery, gateway.sender), config)
+            if getattr(delivery, "emails", None) and hasattr(kind, "send_email_row"):
+                result = kind.send_email_row(delivery, config)  # a whole mail (smtp kind)
+            else:
+                result = kind.send(message_from(delivery, gateway.sender), config)
         except DeliveryError as error:
             _keep_prepared(delivery, error)
             _flag_refused_credentials(gateway, error)

@@ -5,3 +5,9 @@ class InboxConfig(AppConfig):
     name = "inbox"
     verbose_name = "Inbox (in-app notifications)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from deliveries import transports
+
+        # The in-app channel needs no gateway: its rows go straight to the inbox.
+        transports.register("internal", "inbox.transport.InboxTransport")

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError
 
 from accounts.models import Account
-from notifications import recipients, rendering
+from deliveries.rows import queue_rows
+from notifications import dispatch, idempotency, recipients, rendering
+from notifications.channels import with_defaults
+from notifications.dispatch import SendOptions
 from notifications.editing import (
     check_subject,
     check_template,
@@ -39,11 +42,17 @@ class SendOutcome:
     status: str  # "queued" or "disabled"
     log_ids: list[str] = field(default_factory=list)
     invalid_addresses: list[str] = field(default_factory=list)
+    deliveries: list[dict] = field(default_factory=list)
+    suppressed: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
 
     def as_data(self) -> dict:
         data: dict = {"status": self.status}
         if self.status != "disabled":
             data["log_ids"] = self.log_ids
+            data["deliveries"] = self.deliveries
+            data["suppressed"] = self.suppressed
+            data["skipped"] = self.skipped
             data["invalid_addresses"] = self.invalid_addresses
         return data
 
@@ -59,6 +68,41 @@ def render(subject: str, bodies: dict[str, str], data: dict) -> Rendered:
     if PLAIN in bodies:
         rendered[PLAIN] = rendering.render_text(bodies[PLAIN], data)
     return Rendered(subject=rendering.render_subject(subject, data), bodies=rendered)
+
+
+def _context(
+    account: Account,
+    template_id: str,
+    resolved: Resolved,
+    document: dict,
+    macros: dict | None,
+    addresses: dict | None,
+    options: SendOptions | None,
+) -> dispatch.SendContext:
+    """Render every body once (email's parts, and ``text/x-sms`` for the other channels)
+    and gather what the channel planners read. ``user_ids`` outside the account's subtree
+    are a 400 here, before anything is planned."""
+    options = options or SendOptions()
+    users = recipients.subtree_users(account, options.user_ids) if options.user_ids else []
+    data = deep_merge(base_data(account), rendering.macros_to_data(macros or {}))
+    sources = _sources(resolved)
+    rendered = render(document["subject"], sources, data)
+    bodies = dict(rendered.bodies)
+    if sources.get(SMS):
+        bodies[SMS] = rendering.render_text(sources[SMS], data)
+    return dispatch.SendContext(
+        account=account,
+        template_id=template_id,
+        document=document,
+        subject=rendered.subject,
+        email_bodies=rendered.bodies,
+        bodies=bodies,
+        macros=data,
+        addresses=addresses or {},
+        options=options,
+        users=users,
+        extra={"template_account_id": resolved.template_account_id},
+    )
 
 
 def _sources(resolved: Resolved) -> dict[str, str]:
@@ -98,48 +142,45 @@ def send(
     addresses: dict | None = None,
     reply_to: str | None = None,
     idempotency_key: str | None = None,
+    options: SendOptions | None = None,
 ) -> SendOutcome:
-    """Render ``template_id`` for ``account`` and queue one delivery (SPEC §4.10)."""
+    """Render ``template_id`` for ``account`` and queue its deliveries on every channel
+    (SPEC §4.10, SPEC-channels §8). ``idempotency_key`` covers all of them."""
     if idempotency_key:
-        previous = _previous_outcome(account, idempotency_key)
+        previous = idempotency.previous_outcome(account, idempotency_key)
         if previous is not None:
             return previous
     resolved = resolve(account, template_id, with_source=True)
     if resolved is None:
         raise missing(template_id)
-    document = dict(resolved.row.document)
+    document = with_defaults(dict(resolved.row.document))
     if document.get("enabled", True) is False:
         return SendOutcome(status="disabled")
     if reply_to:
         document["reply_to"] = reply_to
-    data = deep_merge(base_data(account), rendering.macros_to_data(macros or {}))
-    rendered = render(document["subject"], _sources(resolved), data)
-    to = recipients.resolve(document, addresses or {}, account)
-    row = new_log(
-        account,
-        template_id,
-        document,
-        rendered,
-        to,
-        data,
-        template_account_id=resolved.template_account_id,
-        idempotency_key=idempotency_key or None,
+    planned = dispatch.plan(
+        _context(account, template_id, resolved, document, macros, addresses, options)
     )
+    outcome = SendOutcome(
+        status="queued",
+        log_ids=[row.pk for row in planned.rows],
+        invalid_addresses=planned.invalid,
+        deliveries=[dispatch.delivery_entry(row) for row in planned.rows],
+        suppressed=planned.suppressed,
+        skipped=planned.skipped,
+    )
+    if idempotency_key:
+        idempotency.mark(planned.rows, idempotency_key, outcome)
     try:
-        queue_emails([row])
+        queue_rows(planned.rows)
     except IntegrityError:
-        previous = _previous_outcome(account, idempotency_key) if idempotency_key else None
+        previous = (
+            idempotency.previous_outcome(account, idempotency_key) if idempotency_key else None
+        )
         if previous is None:
             raise
         return previous
-    return SendOutcome(status="queued", log_ids=[row.pk], invalid_addresses=to.invalid)
-
-
-def _previous_outcome(account: Account, idempotency_key: str) -> SendOutcome | None:
-    row = SmtpLog.objects.filter(account=account, idempotency_key=idempotency_key).first()
-    if row is None:
-        return None
-    return SendOutcome(status="queued", log_ids=[row.pk], invalid_addresses=row.invalid_addresses)
+    return outcome
 
 
 def decode_html(value: str) -> str:

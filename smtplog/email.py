@@ -117,22 +117,7 @@ class EmailTransport:
         self._smtp: SmtpTransport | None = None
 
     def send(self, delivery: SmtpLog) -> SendResult:
-        result = self._connection().send(as_email(delivery))
-        deferred = {a: r for a, r in result.refused.items() if not 500 <= r[0] < 600}
-        refused = tuple(
-            {"address": a, "code": code, "reason": reason}
-            for a, (code, reason) in result.refused.items()
-            if a not in deferred
-        )
-        detail = "; ".join(
-            f"{a}: {code} {' '.join(r.split())}" for a, (code, r) in deferred.items()
-        )
-        return SendResult(
-            receipt=result.receipt,
-            retry_recipients=tuple(deferred),
-            refused=refused,
-            detail=f"recipients deferred: {detail}" if detail else "",
-        )
+        return as_send_result(self._connection().send(as_email(delivery)))
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -146,3 +131,26 @@ class EmailTransport:
             self.close()
             self._smtp, self._settings = SmtpTransport(wanted), wanted
         return self._smtp
+
+
+def send_row(relay: SmtpTransport, delivery: SmtpLog) -> SendResult:
+    """Send an email row through ``relay`` (the ``EMAIL_*`` one or an smtp gateway's)."""
+    return as_send_result(relay.send(as_email(delivery)))
+
+
+def as_send_result(result: Any) -> SendResult:
+    """The relay's answer in the transport contract: 4xx-refused recipients are retried
+    alone on the next attempt, 5xx-refused ones reported on the row."""
+    deferred = {a: r for a, r in result.refused.items() if not 500 <= r[0] < 600}
+    refused = tuple(
+        {"address": a, "code": code, "reason": reason}
+        for a, (code, reason) in result.refused.items()
+        if a not in deferred
+    )
+    detail = "; ".join(f"{a}: {code} {' '.join(r.split())}" for a, (code, r) in deferred.items())
+    return SendResult(
+        receipt=result.receipt,
+        retry_recipients=tuple(deferred),
+        refused=refused,
+        detail=f"recipients deferred: {detail}" if detail else "",
+    )

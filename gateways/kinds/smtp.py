@@ -7,6 +7,8 @@ transport contract.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings as django_settings
 
 from config.errors import field_error
@@ -99,3 +101,14 @@ class SmtpKind(Kind):
             except smtp.DeliveryError as error:
                 raise translate(error) from None
         return SendResult(provider_message_id=result.message_id, receipt=result.receipt)
+
+    def send_email_row(self, delivery: Any, gateway: GatewayConfig) -> SendResult:
+        """An email row (one mail, every To/Cc/Bcc, its Message-ID and headers) relayed
+        through this gateway's server instead of ``EMAIL_*``, under the SMTP log's rules."""
+        from smtplog.email import send_row
+
+        with smtp.SmtpTransport(smtp_settings(gateway.settings, gateway.timeout)) as relay:
+            try:
+                return send_row(relay, delivery)
+            except smtp.DeliveryError as error:
+                raise translate(error) from None

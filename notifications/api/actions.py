@@ -22,6 +22,7 @@ from notifications.api.serializers import (
     broadcast_data,
 )
 from notifications.models import Broadcast
+from notifications.send_options import send_options
 
 _SEND = query("send", bool, "(extension) false: render only, send nothing, answer the result")
 
@@ -85,8 +86,10 @@ class SendView(AccountScopedView):
     @kazoo_operation(
         "(extension) Send a notification",
         description=(
-            "Renders the account's effective template with `macros` and queues one delivery: "
-            "202 with the SMTP log id. A disabled template answers 200 "
+            "Renders the account's effective template with `macros` and queues its deliveries "
+            "on every channel (`channels`, default the template's): 202 with every row id "
+            "(email first), `deliveries`, `suppressed`, `skipped` and `invalid_addresses`. "
+            "A disabled template answers 200 "
             '`{"status": "disabled"}`. A repeated `idempotency_key` returns the first result.'
         ),
         request=SEND_SCHEMA,
@@ -103,6 +106,7 @@ class SendView(AccountScopedView):
             addresses={name: data[name] for name in ("to", "cc", "bcc") if name in data},
             reply_to=data.get("reply_to"),
             idempotency_key=data.get("idempotency_key"),
+            options=send_options(self.account, data),
         )
         status = 200 if outcome.status == "disabled" else 202
         return Response(outcome.as_data(), status=status)

@@ -9,6 +9,7 @@ from config.openapi import (
     STRING,
     STRINGS,
     array_of,
+    nullable,
     obj,
     shape,
 )
@@ -130,6 +131,23 @@ SEND_SCHEMA = {
         "bcc": _RECIPIENTS,
         "reply_to": {"type": "string", "format": "email"},
         "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255},
+        # Channels (SPEC-channels §8); account-dependent checks in notifications.send_options.
+        "channels": {**_CHANNEL_FIELDS["channels"], "description": "(extension) channels"},
+        "contacts": {
+            "type": "object",
+            "description": "(extension) {channel: [addresses]} for the non-email channels",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "user_ids": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "(extension) users of the account's tree; their e-mails join To",
+        },
+        "priority": _CHANNEL_FIELDS["priority"],
+        "gateway_ids": {**_CHANNEL_FIELDS["gateways"], "description": "(extension) pins"},
+        "force": {"type": "boolean", "description": "(extension) bypass a paused gateway"},
+        "msgtype": {"type": "string", "maxLength": 32, "description": "(extension) Freeside"},
+        "media_url": {"type": "string", "maxLength": 2048, "description": "(extension) http(s)"},
     },
 }
 
@@ -246,6 +264,28 @@ SEND_RESPONSE = obj(
     {
         "status": {"type": "string", "enum": ["queued", "disabled"]},
         "log_ids": array_of(HEX_ID),
+        "deliveries": array_of(
+            obj(
+                {
+                    "id": HEX_ID,
+                    "channel": STRING,
+                    "to": STRING,
+                    "gateway_id": nullable(HEX_ID),
+                    "status": {"type": "string", "enum": ["queued", "failed"]},
+                    "held": BOOLEAN,
+                }
+            )
+        ),
+        "suppressed": array_of(
+            obj(
+                {
+                    "channel": STRING,
+                    "to": STRING,
+                    "reason": {"type": "string", "enum": ["unsubscribed", "suppressed"]},
+                }
+            )
+        ),
+        "skipped": array_of(obj({"channel": STRING, "reason": STRING})),
         "invalid_addresses": array_of(STRING),
     },
     required=["status"],
