@@ -10,7 +10,10 @@ class GatewaysConfig(AppConfig):
         from django.conf import settings
 
         from config import background
+        from deliveries import transports
 
+        # Rows with a gateway_id go to their gateway's kind.
+        transports.register("gateway", "gateways.transport.GatewayTransport")
         if settings.CHANNELS_MODULE_DIR:
             # Embedded mode: each process polls module gateways (claims stop doubles).
             background.register_periodic(_poll, settings.CHANNELS_MODULE_POLL_INTERVAL)
