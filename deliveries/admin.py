@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -49,6 +49,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "template_id",
         "account",
         "address",
+        "subject",
         "gateway_name",
         "attempts",
         "provider_message_id",
@@ -93,7 +94,10 @@ class DeliveryAdmin(ReadOnlyAdmin):
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
-        return super().get_queryset(request).defer("rendered_templates", "prepared_document")
+        """Without the big columns, with each row's gateway name in the same query."""
+        name = Gateway.objects.filter(pk=OuterRef("gateway_id")).values("name")[:1]
+        queryset = super().get_queryset(request).defer("rendered_templates", "prepared_document")
+        return queryset.annotate(gateway_label=Subquery(name))
 
     @admin.display(description="To")
     def address(self, obj: Delivery) -> str:
@@ -103,9 +107,8 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def gateway_name(self, obj: Delivery) -> str:
         if not obj.gateway_id:
             return "-"
-        gateway = Gateway.objects.filter(pk=obj.gateway_id).only("name", "kind", "channel")
-        found = gateway.first()
-        return f"{found} [{obj.gateway_id}]" if found else obj.gateway_id
+        label = getattr(obj, "gateway_label", None)
+        return f"{label} [{obj.gateway_id}]" if label else obj.gateway_id
 
     @admin.display(description="Events")
     def events_json(self, obj: Delivery) -> str:
