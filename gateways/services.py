@@ -113,33 +113,41 @@ def holds(gateway_id: str | None, force: bool = False) -> bool:
 TEST_TEMPLATE_ID = "gateway_test"
 
 
-def _test_input(gateway: Gateway, data: dict) -> tuple[str, str]:
-    """``(to, text)`` of a test request, checked like a send to the gateway's channel."""
-    errors: dict[str, dict] = {}
-    to, text = data.get("to"), data.get("text")
+def _to_problem(channel: str, to: object) -> dict | None:
+    """Kazoo's ``{rule: detail}`` for a bad ``to`` on ``channel``, or None."""
     if to is None:
-        errors["to"] = {"required": {"message": "Field is required but missing", "value": "to"}}
-    else:
-        try:
-            to = validate_address(gateway.channel, to)
-        except InvalidAddress as problem:
-            detail = {"message": str(problem), "value": to, "channel": gateway.channel}
-            errors["to"] = {"wrong_format": detail}
+        return {"required": {"message": "Field is required but missing", "value": "to"}}
+    try:
+        validate_address(channel, to)
+    except InvalidAddress as problem:
+        return {"wrong_format": {"message": str(problem), "value": to, "channel": channel}}
+    return None
+
+
+def _text_problem(text: object) -> dict | None:
+    """Kazoo's ``{rule: detail}`` for a bad ``text`` (1..``SMS_MAX_LENGTH`` characters)."""
     limit = settings.SMS_MAX_LENGTH
     if text is None:
-        errors["text"] = {"required": {"message": "Field is required but missing"}}
-    elif not isinstance(text, str):
+        return {"required": {"message": "Field is required but missing", "value": "text"}}
+    if not isinstance(text, str):
         message = "Value did not match type(s): string"
-        errors["text"] = {"type": {"message": message, "target": "string", "value": text}}
-    elif not text:
-        message = "String must be at least 1 characters"
-        errors["text"] = {"minLength": {"message": message, "target": 1}}
-    elif len(text) > limit:
+        return {"type": {"message": message, "target": "string", "value": text}}
+    if not text:
+        return {"minLength": {"message": "String must be at least 1 characters", "target": 1}}
+    if len(text) > limit:
         message = f"String must not be more than {limit} characters"
-        errors["text"] = {"maxLength": {"message": message, "target": limit}}
+        return {"maxLength": {"message": message, "target": limit}}
+    return None
+
+
+def _test_input(gateway: Gateway, data: dict) -> tuple[str, str]:
+    """``(to, text)`` of a test request, checked like a send to the gateway's channel."""
+    to, text = data.get("to"), data.get("text")
+    problems = {"to": _to_problem(gateway.channel, to), "text": _text_problem(text)}
+    errors = {path: problem for path, problem in problems.items() if problem}
     if errors:
         raise ValidationFailed(errors)
-    return to, text
+    return validate_address(gateway.channel, to), text
 
 
 def send_test(gateway: Gateway, account: Account, data: dict) -> str:
