@@ -445,3 +445,12 @@ def test_api_key_may_retry(world, fake):
 def test_reseller_admin_may_read_a_customers_log(world):
     row = sms_row(world.accounts["C1"])
     assert list_ids(world, account="C1") == [row.id]
+
+
+def test_list_costs_a_bounded_number_of_queries(world, fake, django_assert_max_num_queries):
+    for _ in range(20):
+        sms_row(world.accounts["C1"], fake["id"])
+    api = world.api("R_admin")
+    with django_assert_max_num_queries(6):
+        response = api.get(deliveries_path(world.id("R"), "?include_descendants=true"))
+    assert len(response.json()["data"]) == 20
