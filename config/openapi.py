@@ -175,7 +175,8 @@ SERVER_ERRORS: dict[int, str] = {
 }
 # Answers only some operations give; named by ``kazoo_operation(errors=...)``.
 SPECIFIC_ERRORS: dict[int, str] = {
-    409: "A document with this id already exists here.",
+    409: "Conflict: a document with this id already exists here, or the document is not in "
+    "a state that allows the action (e.g. retrying a delivery that is not failed).",
 }
 
 

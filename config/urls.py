@@ -12,6 +12,7 @@ urlpatterns = [
     path("v2/", include("smtplog.api.urls")),  # before notifications: "smtplog" is no id
     path("v2/", include("notifications.api.urls")),
     path("v2/", include("gateways.api.urls")),
+    path("v2/", include("deliveries.api.urls")),
     path("v2/", include("preferences.api.urls")),
     path("v2/", include("inbound.api.urls")),
     path("v2/", include("inbox.api.urls")),

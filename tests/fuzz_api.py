@@ -104,6 +104,7 @@ def build_tenant() -> Tenant:
         "notification_id": templates,
         "user_id": [spare_user],
         "log_id": [log_id],
+        "delivery_id": [log_id],  # the delivery log shows the email row too
         "broadcast_id": [broadcast_id],
         "gateway_id": [_seed_gateway(reseller_id, token)],
     }

@@ -10,6 +10,7 @@ from tests.gateways_helpers import FAKE_SMS, create
 NEW = {"data": {**FAKE_SMS, "name": "New"}}
 RENAME = {"data": {"name": "Renamed"}}
 CHECK = {"data": {"kind": "vendor", "settings": {"vendor": "fake"}}}
+TEST = {"data": {"to": "+14155552671", "text": "Testing"}}
 
 ENDPOINTS = [
     ("GET", "/v2/gateway_kinds", None),
@@ -22,6 +23,7 @@ ENDPOINTS = [
     ("POST", "/v2/accounts/{C1}/gateways/{GW}/check_connection", None),
     ("POST", "/v2/accounts/{C1}/gateways/{GW}/rotate_webhook", None),
     ("GET", "/v2/accounts/{C1}/gateways/{GW}/events", None),
+    ("POST", "/v2/accounts/{C1}/gateways/{GW}/test", TEST),
     ("GET", "/v2/gateways", None),
     ("PUT", "/v2/gateways", NEW),
     ("POST", "/v2/gateways/check_connection", CHECK),
@@ -31,6 +33,7 @@ ENDPOINTS = [
     ("POST", "/v2/gateways/{SYS}/check_connection", None),
     ("POST", "/v2/gateways/{SYS}/rotate_webhook", None),
     ("GET", "/v2/gateways/{SYS}/events", None),
+    ("POST", "/v2/gateways/{SYS}/test", TEST),
 ]
 PRINCIPALS = [
     "master_admin",
@@ -54,7 +57,7 @@ SUPERDUPER_WRITERS = {"master_admin", "master_key"}
 def expected_status(principal, method, path):
     if principal is None:
         return 401
-    success = 201 if method == "PUT" else 200
+    success = 201 if method == "PUT" else 202 if path.endswith("/test") else 200
     if path == "/v2/gateway_kinds":
         return 200
     if path.startswith("/v2/gateways"):

@@ -1,6 +1,7 @@
 """OpenAPI descriptions of gateway requests and answers (the views validate with
 ``gateways.documents``; these schemas only describe the wire)."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter
 
 from config.openapi import (
@@ -110,3 +111,12 @@ PATH_PARAMETERS.setdefault(
     "gateway_id",
     OpenApiParameter("gateway_id", HEX_ID, OpenApiParameter.PATH, description="32-hex gateway id"),
 )
+
+TEST_REQUEST = obj(
+    {
+        "to": {**STRING, "description": "an address valid for the gateway's channel"},
+        "text": {**STRING, "minLength": 1, "maxLength": settings.SMS_MAX_LENGTH},
+    },
+    required=["to", "text"],
+)
+TEST_RESPONSE = obj({"delivery_id": HEX_ID}, required=["delivery_id"])

@@ -16,6 +16,7 @@ urlpatterns = [
     path(f"{_SYSTEM}{_ONE}/check_connection", views.SystemGatewayCheckView.as_view()),
     path(f"{_SYSTEM}{_ONE}/rotate_webhook", views.SystemGatewayRotateView.as_view()),
     path(f"{_SYSTEM}{_ONE}/events", views.SystemGatewayEventsView.as_view()),
+    path(f"{_SYSTEM}{_ONE}/test", views.SystemGatewayTestView.as_view()),
     # An account's gateways (and the ones it inherits)
     path(_ACCOUNT, views.AccountGatewaysView.as_view()),
     path(f"{_ACCOUNT}/check_connection", views.AccountUnsavedCheckView.as_view()),
@@ -23,4 +24,5 @@ urlpatterns = [
     path(f"{_ACCOUNT}{_ONE}/check_connection", views.AccountGatewayCheckView.as_view()),
     path(f"{_ACCOUNT}{_ONE}/rotate_webhook", views.AccountGatewayRotateView.as_view()),
     path(f"{_ACCOUNT}{_ONE}/events", views.AccountGatewayEventsView.as_view()),
+    path(f"{_ACCOUNT}{_ONE}/test", views.AccountGatewayTestView.as_view()),
 ]

@@ -29,6 +29,8 @@ from gateways.api.serializers import (
     GATEWAY_RESPONSE,
     GATEWAY_UPDATE,
     KIND_RESPONSE,
+    TEST_REQUEST,
+    TEST_RESPONSE,
     WEBHOOK_RESPONSE,
 )
 from gateways.kinds import get_kind, kind_names
@@ -226,6 +228,24 @@ class GatewayRotate(GatewayScope):
         return Response(documents.full_view(gateway))
 
 
+class GatewayTest(GatewayScope):
+    @kazoo_operation(
+        "Send a test message through a gateway",
+        description="One delivery of `text` to `to` through this gateway (template "
+        "`gateway_test`), logged like any other; follow it at `…/deliveries/{delivery_id}`. "
+        "Only the gateway's owner may test it (an inherited gateway → 403).",
+        request=TEST_REQUEST,
+        response=TEST_RESPONSE,
+        status=202,
+        tags=TAGS,
+    )
+    def post(self, request: Request, gateway_id: str, **kwargs) -> Response:
+        gateway = self.find_own(gateway_id)
+        owner = self.scope() or self.principal.account
+        delivery_id = services.send_test(gateway, owner, payload(request))
+        return Response({"delivery_id": delivery_id}, status=202)
+
+
 class GatewayEvents(GatewayScope):
     @kazoo_operation(
         "Recent inbound webhook requests",
@@ -277,6 +297,14 @@ class SystemGatewayRotateView(GatewayRotate, SystemWrites):
 
 
 class AccountGatewayRotateView(GatewayRotate, AccountScope):
+    pass
+
+
+class SystemGatewayTestView(GatewayTest, SystemWrites):
+    pass
+
+
+class AccountGatewayTestView(GatewayTest, AccountScope):
     pass
 
 
