@@ -1,5 +1,6 @@
 """OpenAPI for the Freeside routes: bare JSON on success, ``text/plain`` on every error."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from config.openapi import (
@@ -59,6 +60,13 @@ TEMPLATE = OpenApiParameter(
 )
 
 
+class FreesideAutoSchema(KazooAutoSchema):
+    """Kazoo's operation ids and path parameters; plain (not envelope) request bodies."""
+
+    def _get_request_body(self, direction: str = "request"):
+        return AutoSchema._get_request_body(self, direction)
+
+
 def _operation(summary: str, description: str, request: dict, response: dict, **extra):
     responses = {(200, JSON): OpenApiResponse(response, description="Success (no envelope).")}
     for code, text in ERRORS.items():
@@ -73,7 +81,7 @@ def _operation(summary: str, description: str, request: dict, response: dict, **
     )
 
     def decorate(method):
-        method.kwargs = {**getattr(method, "kwargs", {}), "schema": KazooAutoSchema}
+        method.kwargs = {**getattr(method, "kwargs", {}), "schema": FreesideAutoSchema}
         return describe(method)
 
     return decorate
