@@ -122,9 +122,7 @@ def test_freeside_routes_document_bare_json_and_text_errors(document):
     ]
     for path in paths:
         responses = document["paths"][path]["post"]["responses"]
-        assert (
-            "status" not in responses["200"]["content"]["application/json"]["schema"]["properties"]
-        )
+        assert "data" not in responses["200"]["content"]["application/json"]["schema"]["properties"]
         for code in (*COMMON_ERRORS, "409", "410"):
             assert set(responses[code]["content"]) == {"text/plain"}, (path, code)
 
