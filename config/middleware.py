@@ -55,6 +55,8 @@ class RequestBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info:
+            if request.path_info.startswith(PLAIN_TEXT_ERRORS):
+                return HttpResponse("not found", status=404, content_type=TEXT)
             return error_response(request, 404, "not_found", {"message": "not found"})
         if (nul_parameter := _nul_query_parameter(request)) is not None:
             message = "NUL (\\u0000) characters are not allowed"

@@ -40,4 +40,4 @@ def is_authentic(document: dict[str, Any]) -> bool:
         expected = sign(document)
     except (TypeError, ValueError, RecursionError):  # not what we could have signed
         return False
-    return hmac.compare_digest(given, expected)
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())

@@ -453,3 +453,15 @@ def test_mail_has_both_parts_without_override_content(live_world, mail_sink):
     (received,) = mail_sink.wait_for(1)
     parts = [part.get_content_type() for part in received.message.iter_parts()]
     assert parts == ["text/plain", "text/html"]
+
+
+def test_non_ascii_signature_is_400(world):
+    install_template(world)
+    document = prepare(world).json()
+    document["signature"] = "é" * 64
+    assert_text_error(freeside_send(world, json.dumps(document)), 400)
+
+
+def test_nul_in_the_path_is_404_text(world):
+    response = world.api(None).post("/v2/freeside/%00/send", "{}", headers=key_of(world))
+    assert_text_error(response, 404)

@@ -5,7 +5,7 @@ from freeside.api import views
 _BASE = "freeside/<str:account_id>"
 
 urlpatterns = [
-    path(f"{_BASE}/prepare", views.PrepareView.as_view()),
-    path(f"{_BASE}/prepare/<str:template_id>", views.PrepareTemplateView.as_view()),
-    path(f"{_BASE}/send", views.SendView.as_view()),
+    path(f"{_BASE}/prepare", views.FreesidePrepareView.as_view()),
+    path(f"{_BASE}/prepare/<str:template_id>", views.FreesidePrepareTemplateView.as_view()),
+    path(f"{_BASE}/send", views.FreesideSendView.as_view()),
 ]

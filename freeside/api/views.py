@@ -92,7 +92,7 @@ def _reason(error: Exception) -> str:
     return str(getattr(error, "detail", None) or error)
 
 
-class PrepareView(FreesideView):
+class FreesidePrepareView(FreesideView):
     @prepare_operation
     def post(self, request: Request, account_id: str, template_id: str | None = None):
         account, principal = self.authorized(request, account_id)
@@ -103,11 +103,11 @@ class PrepareView(FreesideView):
         return json_response(answer)
 
 
-class PrepareTemplateView(PrepareView):
+class FreesidePrepareTemplateView(FreesidePrepareView):
     """The same, with the template in the path (what a Freeside ``prepare_url`` names)."""
 
 
-class SendView(FreesideView):
+class FreesideSendView(FreesideView):
     @send_operation
     def post(self, request: Request, account_id: str):
         account, _ = self.authorized(request, account_id)
