@@ -41,6 +41,7 @@ from smtplog.models import SmtpLog, Status
 
 CHANNELS = ("email", "sms")  # what a Freeside message can become
 ALTERED = "prepared message was altered"
+MSGTYPE_LENGTH = SmtpLog._meta.get_field("msgtype").max_length  # Freeside's are short words
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
 
 
@@ -58,7 +59,7 @@ def prepare(
         raise FreesideError(409, f"template {template_id} is disabled")
     data = {**base_data(account), **body}  # Freeside's flat names, as they are
     subject, bodies = _rendered(resolved, document, data, _override(body))
-    msgtype = _text(body.get("msgtype"))
+    msgtype = _text(body.get("msgtype"))[:MSGTYPE_LENGTH]
     rows = _rows(Message(account, resolved, document, subject, bodies, data, msgtype), body)
     if not rows:
         raise FreesideError(400, "no recipients")
