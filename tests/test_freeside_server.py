@@ -465,3 +465,10 @@ def test_non_ascii_signature_is_400(world):
 def test_nul_in_the_path_is_404_text(world):
     response = world.api(None).post("/v2/freeside/%00/send", "{}", headers=key_of(world))
     assert_text_error(response, 404)
+
+
+def test_accept_header_is_ignored(world):
+    install_template(world)
+    headers = {**key_of(world), "Accept": "text/html"}
+    response = post(world, prepare_path(world), freeside_variables(), headers)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"

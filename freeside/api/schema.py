@@ -24,7 +24,7 @@ ERRORS = {
     "`priv_level: user` token).",
     404: "Unknown account, template or prepared message.",
     405: "Only POST.",
-    406: "Not used; listed for completeness.",
+    406: "Not used: `Accept` is ignored; listed for completeness.",
     409: "The template is disabled.",
     410: "The prepared message expired (`FREESIDE_PREPARED_TTL`).",
     413: "The body is larger than `MAX_UPLOAD_SIZE`.",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -58,6 +59,10 @@ class FreesideView(APIView):
     permission_classes: list = []
     parser_classes: list = []
     throttle_classes = [AuthRateThrottle]  # the password is a secret: limit guesses per client
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        """No 406: the answers are what Freeside reads, whatever ``Accept`` says."""
+        return JSONRenderer(), JSONRenderer.media_type
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         error = _framework_error(exc)
