@@ -15,6 +15,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.authentication import Principal
+from accounts.models import Account
 from accounts.tenancy import load_account
 from config.errors import KazooError
 from config.parsers import parse_json_text
@@ -86,7 +88,8 @@ class FreesideView(APIView):
         except (UnicodeDecodeError, exceptions.ParseError) as error:
             raise FreesideError(400, f"bad JSON: {_reason(error)}") from None
 
-    def authorized(self, request: HttpRequest, account_id: str):
+    def authorized(self, request: HttpRequest, account_id: str) -> tuple[Account, Principal]:
+        """Kazoo's order: an unknown account is 404 before credentials are looked at."""
         account = load_account(account_id)
         return account, auth.authorize(request, account)
 
