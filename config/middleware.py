@@ -12,6 +12,9 @@ from config.errors import error_response
 
 logger = logging.getLogger("requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Routes whose clients store an error body as text (Freeside): no Kazoo envelope there.
+PLAIN_TEXT_ERRORS = "/v2/freeside/"
+TEXT = "text/plain; charset=utf-8"
 
 
 class RequestIdMiddleware:
@@ -52,6 +55,8 @@ class RequestBodyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path_info:
+            if request.path_info.startswith(PLAIN_TEXT_ERRORS):
+                return HttpResponse("not found", status=404, content_type=TEXT)
             return error_response(request, 404, "not_found", {"message": "not found"})
         if (nul_parameter := _nul_query_parameter(request)) is not None:
             message = "NUL (\\u0000) characters are not allowed"
@@ -63,6 +68,8 @@ class RequestBodyMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_UPLOAD_SIZE:
+            if request.path_info.startswith(PLAIN_TEXT_ERRORS):
+                return HttpResponse("request body too large", status=413, content_type=TEXT)
             return error_response(request, 413, "validation error", too_large_data())
         if length and not request.META.get("CONTENT_TYPE"):
             request.META["CONTENT_TYPE"] = "application/json"

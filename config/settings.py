@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "preferences",
     "inbound",
     "inbox",
+    "freeside",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)
 DEFAULT_NOTIFICATION_FROM = env_str("DEFAULT_NOTIFICATION_FROM", "no_reply@localhost")
 SMS_MAX_LENGTH = env_int("SMS_MAX_LENGTH", 1600, minimum=1)  # characters of a text/x-sms source
+# Freeside server: a prepared message not sent within this many seconds is failed (410).
+FREESIDE_PREPARED_TTL = env_int("FREESIDE_PREPARED_TTL", 604800, minimum=1)
 
 # --- Delivery -------------------------------------------------------------------------------
 DELIVERY_RETRY_BASE = env_float("DELIVERY_RETRY_BASE", 5.0, minimum=0)

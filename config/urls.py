@@ -16,6 +16,7 @@ urlpatterns = [
     path("v2/", include("preferences.api.urls")),
     path("v2/", include("inbound.api.urls")),
     path("v2/", include("inbox.api.urls")),
+    path("v2/", include("freeside.api.urls")),
 ]
 
 handler404 = "config.errors.handler404"

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from config import background
 from deliveries import outbox
+from freeside.expiry import expire_prepared
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def sweep() -> int:
     on its way, and claiming is atomic anyway.
     """
     outbox.reclaim_stale()
+    expire_prepared()  # Freeside prepared messages past FREESIDE_PREPARED_TTL fail
     by_priority: dict[int, list[str]] = defaultdict(list)
     rows = outbox.due_rows(older_than=5)
     for pk, priority in rows:
