@@ -10,7 +10,10 @@ class GatewaysConfig(AppConfig):
         from django.conf import settings
 
         from config import background
+        from deliveries.receipts import provider_id_recorded
+        from gateways.followups import on_provider_id_recorded
 
+        provider_id_recorded.connect(on_provider_id_recorded, dispatch_uid="fake-followups")
         if settings.CHANNELS_MODULE_DIR:
             # Embedded mode: each process polls module gateways (claims stop doubles).
             background.register_periodic(_poll, settings.CHANNELS_MODULE_POLL_INTERVAL)

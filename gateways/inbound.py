@@ -4,10 +4,9 @@ Authenticates the request (unknown, deleted gateway or wrong token → 404; a mi
 wrong Bearer when ``webhook_auth`` is set → 401), parses the body (JSON or form; GET takes
 the query string), lets the kind verify it (``verify_webhook``: a vendor's signature such
 as Twilio's; failing → 403, nothing recorded), lets the gateway's kind turn it into
-native events and records each in the gateway's ``events``. Applying them (receipts to
-delivery rows, inbound messages) is the receipt machinery's job: until it exists every
-event is recorded as ``pending`` and :func:`apply_events` is the hook it replaces
-(:func:`receive_message` for inbound messages, from webhooks and module polling alike).
+native events and applies them (:func:`apply_events`): receipts through
+:mod:`deliveries.receipts`, inbound messages through :func:`inbound.services.store_message`,
+each kept in the gateway's ``events`` with its result.
 """
 
 from __future__ import annotations
@@ -20,9 +19,11 @@ from urllib.parse import parse_qs, parse_qsl
 from django.conf import settings as django_settings
 
 from config.ids import is_hex_id
+from deliveries import receipts
 from gateways import documents, services
 from gateways.kinds import get_kind
 from gateways.models import Gateway, GatewayEvent
+from inbound.services import store_message
 
 
 class Rejected(Exception):
@@ -84,36 +85,51 @@ def verify(gateway: Gateway, request_url: str, params: dict, headers: dict) -> N
 
 
 def apply_events(gateway: Gateway, events: list[dict]) -> list[dict]:
-    """Record each event; the receipt machinery will apply them here (integration hook).
+    """Apply each event of one request and keep it in the gateway's ``events``.
 
-    Inbound messages go through :func:`receive_message`, the one entry point for them
-    (webhooks and module polling alike).
+    Status events go to the receipt state machine (``applied``, ``duplicate``,
+    ``ignored``, ``pending``), messages to :func:`receive_message`, anything else is
+    ``unmatched``; a request that yields no event at all is one ``unmatched`` entry.
     """
-    results = []
-    for event in events:
-        if event.get("type") == "message":
-            results.append(receive_message(gateway, event))
-            continue
-        services.record_event(gateway, str(event.get("type", "")), "pending", detail=event)
-        results.append({"event": event.get("type"), "result": "pending", "delivery_id": None})
-    if not events:
-        services.record_event(gateway, "", "unmatched")
-        results.append({"event": None, "result": "unmatched", "delivery_id": None})
+    results = [_apply_one(gateway, event) for event in events]
+    if not results:
+        results.append(_unmatched(gateway, {}))
     _prune(gateway)
     return results
 
 
-def receive_message(gateway: Gateway, event: dict) -> dict:
-    """Take one inbound message ``{"type": "message", "id", "from", "to", "text",
-    "media_url"}`` for ``gateway``; answer its webhook result.
+def _apply_one(gateway: Gateway, event: dict) -> dict:
+    if isinstance(event, dict) and event.get("type") == "message":
+        return receive_message(gateway, event)
+    if not receipts.is_receipt(event):
+        return _unmatched(gateway, event)
+    outcome = receipts.apply(gateway.id, event)
+    services.record_event(
+        gateway, "status", outcome.result, outcome.delivery_id, detail=_kept(event)
+    )
+    return {"event": "status", "result": outcome.result, "delivery_id": outcome.delivery_id}
 
-    Integration hook: today the message is kept in the gateway's events as ``pending``;
-    the inbound-message store (§9) replaces this body to persist it (``stored`` /
-    ``duplicate``), apply stop/start keywords and match the sender to a user.
-    """
-    message = {"type": "message", **{k: v for k, v in event.items() if k != "type"}}
-    services.record_event(gateway, "message", "pending", detail=message)
-    return {"event": "message", "result": "pending", "delivery_id": None}
+
+def _unmatched(gateway: Gateway, event: object) -> dict:
+    kind = event.get("type") if isinstance(event, dict) else None
+    name = str(kind)[:32] if isinstance(kind, (str, int)) else None
+    services.record_event(gateway, name or "", "unmatched")
+    return {"event": name, "result": "unmatched", "delivery_id": None}
+
+
+def _kept(event: dict) -> dict:
+    """What the gateway's events keep of a native event: its own fields, cut short."""
+    fields = ("type", "id", "status", "error_code", "error", "from", "to", "text", "media_url")
+    return {key: str(event[key])[:500] for key in fields if event.get(key) is not None}
+
+
+def receive_message(gateway: Gateway, event: dict) -> dict:
+    """Store one inbound message ``{"type": "message", "id", "from", "to", "text",
+    "media_url"}`` for ``gateway`` (webhooks, module polling and the ``fake`` vendor's
+    replies alike); its webhook result is ``stored``, ``duplicate`` or ``ignored``."""
+    _, result = store_message(gateway, event)
+    services.record_event(gateway, "message", result, detail=_kept(event))
+    return {"event": "message", "result": result, "delivery_id": None}
 
 
 def _prune(gateway: Gateway) -> None:

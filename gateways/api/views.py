@@ -21,6 +21,7 @@ from config.errors import KazooError, bad_identifier, field_error, forbidden
 from config.ids import is_hex_id
 from config.openapi import OBJECT, array_of, kazoo_operation, query
 from config.requests import payload
+from config.throttling import WebhookRateThrottle
 from gateways import documents, inbound, selection, services
 from gateways.api.serializers import (
     CHECK_RESPONSE,
@@ -294,6 +295,7 @@ class InboundWebhookView(KazooView):
 
     authentication_classes: list = []
     parser_classes: list = []
+    throttle_classes = [WebhookRateThrottle]
 
     def _receive(
         self, request: Request, gateway_id: str, hook_token: str, raw: bytes, content_type: str
