@@ -120,7 +120,13 @@ def _unmatched(gateway: Gateway, event: object) -> dict:
 def _kept(event: dict) -> dict:
     """What the gateway's events keep of a native event: its own fields, cut short."""
     fields = ("type", "id", "status", "error_code", "error", "from", "to", "text", "media_url")
-    return {key: str(event[key])[:500] for key in fields if event.get(key) is not None}
+    return {key: _short(event[key]) for key in fields if key in event}
+
+
+def _short(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)[:500]
 
 
 def receive_message(gateway: Gateway, event: dict) -> dict:
