@@ -308,10 +308,12 @@ class InboundWebhookView(KazooView):
             body = inbound.parse_body(raw, content_type)
             params = inbound.form_params(raw, content_type) if request.method == "POST" else {}
             url = inbound.public_url(request.get_full_path(), request.build_absolute_uri())
-            inbound.verify(gateway, url, params, dict(request.headers))
+            config = documents.config_of(gateway)  # decrypted once per request
+            inbound.verify(gateway, url, params, dict(request.headers), config)
         except inbound.Rejected as rejected:
             raise KazooError(rejected.status, str(rejected), {"message": str(rejected)}) from None
-        return Response({"results": inbound.receive(gateway, body, dict(request.headers))})
+        results = inbound.receive(gateway, body, dict(request.headers), config)
+        return Response({"results": results})
 
     @kazoo_operation(
         "Receive a provider webhook",
