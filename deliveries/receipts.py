@@ -1,10 +1,11 @@
 """Delivery receipts: the state machine of SPEC-channels §8.
 
 A receipt is a native status event ``{"type": "status", "id", "status", "error_code",
-"error"}`` posted by a gateway's provider. It is matched to the row that recorded that
-provider id **on that gateway** — whichever account the row belongs to (descendants using
-an inherited gateway included), never a row of another gateway, so a receipt at one
-tenant's webhook URL cannot touch another tree's rows even with the same provider id.
+"error"}`` (``failure`` may qualify a ``failed``) posted by a gateway's provider. It is
+matched to the row that recorded that provider id **on that gateway** — whichever account
+the row belongs to (descendants using an inherited gateway included), never a row of
+another gateway, so a receipt at one tenant's webhook URL cannot touch another tree's rows
+even with the same provider id.
 
 Every receipt is appended to the row's ``events``; then:
 
@@ -140,7 +141,8 @@ def _transition(row: SmtpLog, target: str, event: dict) -> dict:
             "error": "",
         }
     if target == Status.FAILED:
-        temporary = event["status"] == TEMPORARY_FAILURE
+        # ``temporary-failure`` as the status, or as ``failure`` beside ``failed`` (Ringotel)
+        temporary = TEMPORARY_FAILURE in (event["status"], event.get("failure"))
         return {
             "status": Status.FAILED,
             "failure": Failure.TEMPORARY if temporary else Failure.PERMANENT,

@@ -129,7 +129,8 @@ def _unmatched(gateway: Gateway, event: object) -> dict:
 
 def _kept(event: dict) -> dict:
     """What the gateway's events keep of a native event: its own fields, cut short."""
-    fields = ("type", "id", "status", "error_code", "error", "from", "to", "text", "media_url")
+    fields = ("type", "id", "status", "failure", "error_code", "error")
+    fields += ("from", "to", "text", "media_url")
     return {key: _short(event[key]) for key in fields if key in event}
 
 
