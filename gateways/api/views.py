@@ -319,7 +319,10 @@ class InboundWebhookView(KazooView):
         "Receive a provider webhook",
         description="Delivery receipts and inbound messages from the gateway's provider "
         "(extension). JSON or form body. A vendor signature that does not verify (Twilio's "
-        "X-Twilio-Signature) → 403, nothing recorded.",
+        "X-Twilio-Signature) → 403, nothing recorded. Each event's result: applied, "
+        "duplicate, ignored or pending (receipts), stored, duplicate or ignored (messages), "
+        "unmatched. Over CHANNELS_WEBHOOK_MAX_BYTES → 413; over THROTTLE_WEBHOOK_RATE per "
+        "client address → 429 with Retry-After.",
         request=OBJECT,
         response=WEBHOOK_RESPONSE,
         tags=TAGS,
