@@ -137,6 +137,7 @@ REST_FRAMEWORK = {
         "auth": env_str("THROTTLE_AUTH_RATE", "1200/minute"),
         "login": env_str("THROTTLE_LOGIN_RATE", "60/minute"),
         "token": env_str("THROTTLE_TOKEN_RATE", "12000/minute"),
+        "webhook": env_str("THROTTLE_WEBHOOK_RATE", "6000/minute"),  # per client address
     },
 }
 
@@ -256,6 +257,8 @@ CHANNELS_VENDORS = env_list("CHANNELS_VENDORS")  # dotted paths of extra vendor 
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
 CHANNELS_WEBHOOK_MAX_BYTES = env_int("CHANNELS_WEBHOOK_MAX_BYTES", 1_048_576, minimum=1)
 FAKE_VENDOR_DELIVERY_DELAY = env_float("FAKE_VENDOR_DELIVERY_DELAY", 0.0, minimum=0)
+# A receipt for a provider id no row has recorded yet waits this long for it (seconds).
+CHANNELS_ORPHAN_RECEIPT_TTL = env_float("CHANNELS_ORPHAN_RECEIPT_TTL", 600.0, minimum=0)
 # BILLmanager gateway modules: <dir>/gate/<name> and <dir>/etc/xml/ (unset: kind disabled).
 CHANNELS_MODULE_DIR = env_str("CHANNELS_MODULE_DIR")
 CHANNELS_MODULE_POLL_INTERVAL = env_float("CHANNELS_MODULE_POLL_INTERVAL", 60.0, minimum=1)

@@ -107,3 +107,13 @@ class TokenRateThrottle(FixedWindowRateThrottle):
         if token is None:
             return None  # anonymous requests are refused (401) or throttled per IP
         return self.cache_format % {"scope": self.scope, "ident": token.digest}
+
+
+class WebhookRateThrottle(FixedWindowRateThrottle):
+    """``THROTTLE_WEBHOOK_RATE``: provider callbacks carry no token, so they are limited
+    per client address (behind ``TRUSTED_PROXIES``, the forwarded one)."""
+
+    scope = "webhook"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

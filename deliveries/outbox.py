@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from config.ids import new_id
-from deliveries import breaker, transports
+from deliveries import breaker, receipts, transports
 from deliveries.transports import DeliveryError, SendResult
 from smtplog.models import Failure, SmtpLog, Status
 
@@ -166,7 +166,11 @@ def send_claimed(row: SmtpLog, unsent: int = 1, *, fresh: bool = False) -> Retry
         logger.exception("transport crashed", extra={"log_id": row.pk, "transport": name})
         return record_failure(row, DeliveryError(f"{type(exc).__name__}: {exc}"))
     breaker.reset(name)
-    return record_success(row, result)
+    retry = record_success(row, result)
+    # Receipts that overtook this answer, then the provider-id hook. record_success only
+    # writes a row still 'sending', so it never regresses one a receipt already moved.
+    receipts.recorded(row, result)
+    return retry
 
 
 _MARK_SENT = (

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config import background
-from deliveries import outbox
+from deliveries import outbox, receipts
 from freeside.expiry import expire_prepared
 
 logger = logging.getLogger(__name__)
@@ -45,10 +45,11 @@ def sweep() -> int:
     """Re-dispatch every row that should be moving but is not (lost task, dead worker).
 
     Rows queued in the last few seconds are left alone: their task is most likely still
-    on its way, and claiming is atomic anyway.
+    on its way, and claiming is atomic anyway. Held receipts are settled or expired here too.
     """
     outbox.reclaim_stale()
     expire_prepared()  # Freeside prepared messages past FREESIDE_PREPARED_TTL fail
+    receipts.purge_expired()
     by_priority: dict[int, list[str]] = defaultdict(list)
     rows = outbox.due_rows(older_than=5)
     for pk, priority in rows:

@@ -116,6 +116,12 @@ class SmtpLog(models.Model):
             models.Index(fields=["account", "-created", "-id"], name="smtplog_account_created"),
             models.Index(fields=["status", "next_attempt"], name="smtplog_pending"),
             models.Index(fields=["broadcast", "status"], name="smtplog_broadcast_status"),
+            # Receipts find their row by (gateway, provider id).
+            models.Index(
+                fields=["gateway_id", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="smtplog_provider_message",
+            ),
             models.Index(
                 fields=["status", "-priority", "created"],
                 condition=Q(status="queued"),

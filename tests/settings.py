@@ -11,6 +11,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
     "auth": "100000/minute",
     "login": "100000/minute",
     "token": "100000/minute",
+    "webhook": "100000/minute",
 }
 DELIVERY_MODE = "inline"
 

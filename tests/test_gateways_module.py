@@ -325,8 +325,15 @@ def test_a_poll_stores_each_incoming_message_as_an_event(world, gateway):
     report = poll_module_gateways()
     assert (report.gateways, report.messages, report.failures) == (1, 3, 0)
     models = [(event["model"], event["result"]) for event in events(world, gateway)]
-    assert models.count(("message", "pending")) == 3
+    assert models.count(("message", "stored")) == 3
     assert ("poll", "started") in models
+
+
+def test_polled_messages_are_stored_as_inbound_messages(world, gateway):
+    poll_module_gateways()
+    listed = world.api("C1_admin").get(f"/v2/accounts/{world.id('C1')}/inbound_messages")
+    texts = sorted(message["text"] for message in listed.json()["data"])
+    assert texts == ["Hello there", "STOP", "hello from nowhere"]
 
 
 def test_a_polled_message_with_attributes_keeps_sender_recipient_and_id(gateway):

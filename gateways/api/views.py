@@ -21,6 +21,7 @@ from config.errors import KazooError, bad_identifier, field_error, forbidden
 from config.ids import is_hex_id
 from config.openapi import OBJECT, array_of, kazoo_operation, query
 from config.requests import payload
+from config.throttling import WebhookRateThrottle
 from gateways import documents, inbound, selection, services
 from gateways.api.serializers import (
     CHECK_RESPONSE,
@@ -322,6 +323,7 @@ class InboundWebhookView(KazooView):
 
     authentication_classes: list = []
     parser_classes: list = []
+    throttle_classes = [WebhookRateThrottle]
 
     def _receive(
         self, request: Request, gateway_id: str, hook_token: str, raw: bytes, content_type: str
@@ -334,16 +336,21 @@ class InboundWebhookView(KazooView):
             body = inbound.parse_body(raw, content_type)
             params = inbound.form_params(raw, content_type) if request.method == "POST" else {}
             url = inbound.public_url(request.get_full_path(), request.build_absolute_uri())
-            inbound.verify(gateway, url, params, dict(request.headers))
+            config = documents.config_of(gateway)  # decrypted once per request
+            inbound.verify(gateway, url, params, dict(request.headers), config)
         except inbound.Rejected as rejected:
             raise KazooError(rejected.status, str(rejected), {"message": str(rejected)}) from None
-        return Response({"results": inbound.receive(gateway, body, dict(request.headers))})
+        results = inbound.receive(gateway, body, dict(request.headers), config)
+        return Response({"results": results})
 
     @kazoo_operation(
         "Receive a provider webhook",
         description="Delivery receipts and inbound messages from the gateway's provider "
         "(extension). JSON or form body. A vendor signature that does not verify (Twilio's "
-        "X-Twilio-Signature) → 403, nothing recorded.",
+        "X-Twilio-Signature) → 403, nothing recorded. Each event's result: applied, "
+        "duplicate, ignored or pending (receipts), stored, duplicate or ignored (messages), "
+        "unmatched. Over CHANNELS_WEBHOOK_MAX_BYTES → 413; over THROTTLE_WEBHOOK_RATE per "
+        "client address → 429 with Retry-After.",
         request=OBJECT,
         response=WEBHOOK_RESPONSE,
         tags=TAGS,
