@@ -10,6 +10,9 @@ class GatewaysConfig(AppConfig):
         from django.conf import settings
 
         from config import background
+        from deliveries import transports
+
+        transports.register("gateway", "gateways.transport.GatewayTransport")
 
         if settings.CHANNELS_MODULE_DIR:
             # Embedded mode: each process polls module gateways (claims stop doubles).
