@@ -84,12 +84,20 @@ def plan(sender: Account, channels: Sequence[str], sources: dict[str, str]) -> l
 
 
 def has_address(channel: str) -> Q:
-    """Users with an address on ``channel`` (every user has an inbox)."""
+    """Users with an address on ``channel`` (every user has an inbox: a tautology)."""
     if channel == EMAIL:
         return ~Q(email="")
     if channel == INTERNAL:
-        return Q()
+        return ~Q(pk="")  # not Q(): an empty Q vanishes from ``|`` and ``filter=``
     return Q(contacts__has_key=channel)
+
+
+def reachable(channels: Sequence[str]) -> Q:
+    """Users with an address on at least one of ``channels``."""
+    found = Q(pk__in=[])
+    for channel in channels:
+        found |= has_address(channel)
+    return found
 
 
 def address_of(user: User, channel: str) -> str:

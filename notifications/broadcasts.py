@@ -214,9 +214,7 @@ def _run(broadcast: Broadcast, owner: str) -> _Run:
 
 def _audience(run: _Run) -> QuerySet[User]:
     """Target users with an address on at least one channel, in id order."""
-    reachable = Q(pk__in=[])
-    for plan in run.plans:
-        reachable |= broadcast_channels.has_address(plan.channel)
+    reachable = broadcast_channels.reachable([plan.channel for plan in run.plans])
     users = target_users(run.broadcast.account, run.broadcast.request["targets"])
     return users.filter(reachable).select_related("account").order_by("pk")
 

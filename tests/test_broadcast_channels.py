@@ -9,6 +9,7 @@ from inbox.models import InboxMessage
 from notifications import broadcasts
 from notifications.models import Broadcast
 from smtplog.models import SmtpLog
+from tests.conftest import make_user
 from tests.gateways_helpers import FAKE_SMS, create
 
 PHONES = {
@@ -125,6 +126,15 @@ def test_users_without_a_contact_are_skipped_on_that_channel_only(live_world, ma
     assert list(rows(data["broadcast_id"], "sms").values_list("to", flat=True)) == [
         PHONES["C1_admin"]
     ]
+
+
+def test_internal_alone_reaches_users_without_any_address(live_world):
+    make_user(live_world.accounts["C2"], "noemail", "admin", email="")
+    message = {**MESSAGE, "channels": ["internal"]}
+    data = customer_update(live_world, message).json()["data"]
+    assert data["by_channel"]["internal"]["recipients"] == 3
+    inbox = rows(data["broadcast_id"], "internal")
+    assert inbox.count() == 3 and inbox.filter(status="delivered").count() == 3
 
 
 def test_unsubscribed_users_are_counted_and_get_no_row(reseller, mail_sink):
