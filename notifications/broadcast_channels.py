@@ -67,17 +67,18 @@ def plan(sender: Account, channels: Sequence[str], sources: dict[str, str]) -> l
     The gateway is chosen once, here, so every batch of a resumed fan-out uses the same.
     Email always has a body (a subject-only mail is still a mail, as customer_update was).
     """
-    plans = []
-    for channel in dict.fromkeys(channels):
-        if channel != EMAIL and not channel_body(channel, sources):
-            plans.append(ChannelPlan(channel, skip=NO_BODY))
-            continue
-        gateway = None if channel in GATEWAYLESS else select_gateway(sender, channel)
-        if channel not in GATEWAYLESS and gateway is None:
-            plans.append(ChannelPlan(channel, skip=NO_GATEWAY))
-            continue
-        plans.append(ChannelPlan(channel, gateway_id=getattr(gateway, "id", None)))
-    return plans
+    return [_plan_one(sender, channel, sources) for channel in dict.fromkeys(channels)]
+
+
+def _plan_one(sender: Account, channel: str, sources: dict[str, str]) -> ChannelPlan:
+    if channel != EMAIL and not channel_body(channel, sources):
+        return ChannelPlan(channel, skip=NO_BODY)
+    if channel in GATEWAYLESS:
+        return ChannelPlan(channel)
+    gateway = select_gateway(sender, channel)
+    if gateway is None:
+        return ChannelPlan(channel, skip=NO_GATEWAY)
+    return ChannelPlan(channel, gateway_id=gateway.id)
 
 
 # --- addresses ------------------------------------------------------------------------------
