@@ -171,6 +171,7 @@ def _unsubscribed(users: QuerySet[User], template_id: str, channel: str) -> set[
     applicable = Q(template_id__in=[template_id, ANY], channel__in=[channel, ANY])
     ruled = set(
         Subscription.objects.filter(applicable, user__in=users.values("pk"))
+        .order_by()  # DISTINCT over the user id alone, not the model's ordering too
         .values_list("user_id", flat=True)
         .distinct()
     )
