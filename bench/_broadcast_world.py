@@ -1,10 +1,11 @@
 """Run in the product's environment by bench/broadcast.py: build the broadcast audience.
 
-    python -m bench._broadcast_world NAME CUSTOMERS ADMINS_PER_CUSTOMER
+    python -m bench._broadcast_world NAME CUSTOMERS ADMINS_PER_CUSTOMER [--phones]
 
 creates reseller NAME under the master account with CUSTOMERS customer accounts of
 ADMINS_PER_CUSTOMER admin users each (bulk inserts: seconds for 10,000 users) and prints
-``{"reseller_id": ...}``.
+``{"reseller_id": ...}``. With ``--phones`` every user also gets a ``contacts.sms`` number
+(the multi-channel run).
 """
 
 import json
@@ -18,7 +19,12 @@ from accounts import services
 from accounts.models import Account, User
 
 
-def build(name: str, customers: int, admins: int) -> Account:
+def phone(index: int) -> str:
+    """A distinct valid E.164 number per user (San Francisco, 415-2xx-xxxx)."""
+    return f"+14152{index:06d}"
+
+
+def build(name: str, customers: int, admins: int, phones: bool = False) -> Account:
     master = Account.objects.get(is_master=True)
     reseller = services.create_account(master, {"name": name, "realm": f"{name}.bench.example"})
     reseller.is_reseller = True
@@ -42,10 +48,14 @@ def build(name: str, customers: int, admins: int) -> Account:
         for account in accounts
         for n in range(admins)
     ]
+    if phones:
+        for index, user in enumerate(users):
+            user.contacts = {"sms": phone(index)}
     User.objects.bulk_create(users, batch_size=1000)
     return reseller
 
 
 if __name__ == "__main__":
     name, customers, admins = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    print(json.dumps({"reseller_id": build(name, customers, admins).id}))
+    reseller = build(name, customers, admins, phones="--phones" in sys.argv[4:])
+    print(json.dumps({"reseller_id": reseller.id}))

@@ -1,6 +1,7 @@
 """customer_update at scale: a reseller with 1,000 customers × 10 admins (10,000 recipients).
 
     .venv/bin/python bench/broadcast.py [--db postgres|sqlite] [--workers 4]
+    .venv/bin/python bench/broadcast.py --multi [--users 10000] [--db …] [--workers 2]
 
 Prints four figures (needs Redis on 127.0.0.1:6379 and django-post_office installed,
 ``pip install '.[bench]'``):
@@ -12,6 +13,13 @@ Prints four figures (needs Redis on 127.0.0.1:6379 and django-post_office instal
 (c) the peak resident memory of a worker process at 10,000 vs 1,000 recipients (flat: ≤ 1.2);
 (d) django-post_office sending 10,000 comparable messages to the same sink with as many
     processes (we should be ≥ 2× faster).
+
+``--multi`` runs the multi-channel broadcast instead (SPEC-channels §13.4): ``--users``
+users (default 10,000) × (email, sms through a ``fake`` vendor gateway of the reseller,
+internal), so 3 × N rows. It prints the API answer time at N/10 and N users (median of 3,
+before any worker runs), the rows written per second by the fan-out (broadcast created →
+fan-out finished, database timestamps; the workers deliver at the same time) and the
+workers' peak RSS at N/10 vs N users (flat: ``broadcast_multi_worker_memory`` ≤ 1.2).
 """
 
 import argparse
@@ -147,11 +155,121 @@ def measure(args) -> dict:
     return results
 
 
+# --- multi-channel run ----------------------------------------------------------------------
+
+MULTI_CHANNELS = ["email", "sms", "internal"]
+MULTI_MESSAGE = {
+    "subject": "Maintenance for {{user.first_name}} ({{customer.name}})",
+    "plain": "Dear {{user.first_name}}, {{customer.name}} is down tonight.",
+    "sms": "{{customer.name}}: maintenance tonight.",
+    "channels": MULTI_CHANNELS,
+}
+FAKE_SMS = {"name": "Fake SMS", "kind": "vendor", "settings": {"vendor": "fake"}}
+
+
+def multi_world(env: dict, api: Api, name: str, users: int) -> str:
+    """A reseller with ``users`` customer admins (10 per customer), phones and a fake gateway."""
+    reseller = run_module(env, "bench._broadcast_world", name, max(users // 10, 1), 10, "--phones")
+    api.call("PUT", f"/v2/accounts/{reseller['reseller_id']}/gateways", FAKE_SMS, expect=(201,))
+    return reseller["reseller_id"]
+
+
+def multi_path(reseller_id: str) -> str:
+    return f"/v2/accounts/{reseller_id}/notifications/customer_update/message"
+
+
+def multi_answer_time(api: Api, reseller_id: str, repeats: int = 3) -> float:
+    """Median answer time of the 3-channel broadcast; no worker runs, nothing is sent."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        api.call("POST", multi_path(reseller_id), MULTI_MESSAGE)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def multi_broadcast(env: dict, api: Api, reseller_id: str, workers: int) -> dict:
+    """One 3-channel broadcast with the workers already up; its fan-out figures."""
+    worker = start_worker(env, workers)
+    try:
+        time.sleep(5)  # the worker is up and idle before the broadcast is made
+        answer = api.call("POST", multi_path(reseller_id), MULTI_MESSAGE)["data"]
+        deadline = time.monotonic() + 1800
+        while True:
+            stats = run_module(env, "bench._fanout_stats", answer["broadcast_id"])
+            if stats["finished"] or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        peak = peak_rss_kb(worker.pid)
+        return {**stats, "expected": answer["recipients"], "peak_kb": peak}
+    finally:
+        stop_worker(worker)
+
+
+def measure_multi(args) -> dict:
+    small_users, large_users = max(args.users // 10, 10), args.users
+    with MailSink() as sink, temp_database(args.db) as db:
+        queue = f"bench-multi-{os.getpid()}"
+        env = server_env(
+            db.url,
+            DELIVERY_MODE="celery",
+            CELERY_BROKER_URL=BROKER,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
+            EMAIL_HOST=sink.host,
+            EMAIL_PORT=str(sink.port),
+        )
+        migrate(env)
+        master = create_master_account(env)
+        with Gunicorn(env, workers=2) as server:
+            api = Api(server.base_url)
+            api.login(master["api_key"])
+            small_id = multi_world(env, api, "m-small", small_users)
+            large_id = multi_world(env, api, "m-large", large_users)
+            for _ in range(6):  # warm every gunicorn worker before timing an answer
+                api.call("GET", f"/v2/accounts/{small_id}/notifications")
+            answers = [multi_answer_time(api, small_id), multi_answer_time(api, large_id)]
+            subprocess.run(["redis-cli", "-u", BROKER, "del", queue], capture_output=True)
+            run_module(env, "bench._drop_pending")  # the probes' broadcasts and rows
+            small = multi_broadcast(env, api, small_id, args.workers)
+            subprocess.run(["redis-cli", "-u", BROKER, "del", queue], capture_output=True)
+            large = multi_broadcast(env, api, large_id, args.workers)
+            subprocess.run(["redis-cli", "-u", BROKER, "del", queue], capture_output=True)
+    small["answer"], large["answer"] = answers
+    return {"small_users": small_users, "large_users": large_users, "small": small, "large": large}
+
+
+def report_multi(r: dict) -> None:
+    small, large = r["small"], r["large"]
+    for users, run in ((r["small_users"], small), (r["large_users"], large)):
+        rate = run["rows"] / run["seconds"] if run["seconds"] else float("nan")
+        print(
+            f"multi-channel, {users:>6} users: answer {run['answer'] * 1000:6.1f} ms, "
+            f"{run['rows']}/{run['expected']} rows {run['by_channel']} "
+            f"in {run['seconds'] or float('nan'):.1f} s = {rate:6.0f} rows/s, "
+            f"worker peak RSS {run['peak_kb'] / 1024:.0f} MB"
+        )
+    small_rate = small["rows"] / small["seconds"] if small["seconds"] else float("nan")
+    large_rate = large["rows"] / large["seconds"] if large["seconds"] else float("nan")
+    n, m = r["large_users"], r["small_users"]
+    answer_ratio = large["answer"] / small["answer"]
+    print(f"broadcast_multi_api_{n}_vs_{m}: ratio={answer_ratio:.2f} target=1.5")
+    print(f"broadcast_multi_rows_per_s_{n}_vs_{m}: ratio={large_rate / small_rate:.2f} target=0.8")
+    print(
+        f"broadcast_multi_worker_memory_{n}_vs_{m}: "
+        f"ratio={large['peak_kb'] / small['peak_kb']:.2f} target=1.2"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--workers", type=int, default=4, help="worker processes = connections")
+    parser.add_argument("--multi", action="store_true", help="the email+sms+internal run")
+    parser.add_argument("--users", type=int, default=10_000, help="--multi: users in the big run")
     args = parser.parse_args()
+    if args.multi:
+        report_multi(measure_multi(args))
+        return
     r = measure(args)
     answer = r["answer"]
     for name, seconds in answer.items():

@@ -90,7 +90,7 @@ class RemovedSystemTemplate(models.Model):
 
 
 class Broadcast(models.Model):
-    """One customer_update request: who sent it and what it reached."""
+    """One customer_update or mass-mailing request: who sent it and what it reached."""
 
     id = models.CharField(primary_key=True, max_length=32, default=new_id, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="broadcasts")
@@ -98,6 +98,10 @@ class Broadcast(models.Model):
     accounts = models.PositiveIntegerField(default=0)
     recipients = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # customer_update, or any template mass-mailed through ``…/{id}/broadcast`` (§13.4).
+    template_id = models.CharField(max_length=128, default="customer_update")
+    # The answer's per-channel counts: {channel: {recipients, skipped, suppressed, reasons}}.
+    by_channel = models.JSONField(default=dict, blank=True)
     request = models.JSONField(default=dict)
     # Fan-out progress: users are processed in id order; ``cursor`` is the last one done.
     # A worker holds the fan-out through ``owner`` and refreshes ``heartbeat`` per batch,

@@ -123,8 +123,9 @@ class CustomerUpdateMessage:
         description=(
             "Mails the `customer_update` template (or the supplied parts) to the users of "
             "every direct child account, of `recipient_id`, or (extension, "
-            "`include_descendants`) of all descendants. Delivery runs in the background; "
-            "follow it with the returned `broadcast_id`."
+            "`include_descendants`) of all descendants. (extension) `channels` adds sms, "
+            "internal or custom channels; `by_channel` counts each. Delivery runs in the "
+            "background; follow it with the returned `broadcast_id`."
         ),
         request=CUSTOMER_UPDATE_SCHEMA,
         response=BROADCAST_RESPONSE,
@@ -147,23 +148,79 @@ class SystemCustomerUpdateView(CustomerUpdateMessage, SystemView):
         return self.principal.account
 
 
+def progress_data(broadcast: Broadcast) -> dict:
+    """A broadcast, its counts per channel and its rows by status, overall and per channel."""
+    per_channel = broadcasts.channel_status_counts(broadcast)
+    data = broadcast_data(broadcast)
+    data["by_channel"] = {
+        channel: {**counts, "status": per_channel.get(channel, {})}
+        for channel, counts in (broadcast.by_channel or {}).items()
+    }
+    return {
+        **data,
+        "created": to_gregorian(broadcast.created),
+        "fanout_complete": broadcast.finished is not None,
+        "status": broadcasts.status_counts(broadcast),
+    }
+
+
 class BroadcastView(AccountScopedView):
     """``GET .../customer_update/message/{id}`` (extension): a broadcast and its progress."""
 
     @kazoo_operation(
         "(extension) Look up a customer_update broadcast",
-        description="Counts of the broadcast's deliveries by status, and whether fan-out ended.",
+        description=(
+            "Counts of the broadcast's deliveries by status (overall and per channel), "
+            "and whether fan-out ended."
+        ),
         response=BROADCAST_PROGRESS_RESPONSE,
     )
     def get(self, request: Request, account_id: str, broadcast_id: str) -> Response:
-        broadcast = Broadcast.objects.filter(account=self.account, pk=broadcast_id).first()
+        return Response(progress_data(self.find(broadcasts.TEMPLATE_ID, broadcast_id)))
+
+    def find(self, template_id: str, broadcast_id: str) -> Broadcast:
+        broadcast = Broadcast.objects.filter(
+            account=self.account, template_id=template_id, pk=broadcast_id
+        ).first()
         if broadcast is None:
             raise bad_identifier(broadcast_id)
-        return Response(
-            {
-                **broadcast_data(broadcast),
-                "created": to_gregorian(broadcast.created),
-                "fanout_complete": broadcast.finished is not None,
-                "status": broadcasts.status_counts(broadcast),
-            }
-        )
+        return broadcast
+
+
+class TemplateBroadcastView(AccountScopedView):
+    """``POST .../notifications/{id}/broadcast`` (extension): mass mailing of one template."""
+
+    @kazoo_operation(
+        "(extension) Broadcast a notification to customer accounts' users",
+        description=(
+            "Sends the account's effective template `{id}` (or the supplied parts) to the "
+            "users of the same targets as customer_update, on `channels` (default "
+            '`["email"]`). 202 with the counts per channel; follow it with '
+            "`GET …/broadcast/{broadcast_id}`."
+        ),
+        request=CUSTOMER_UPDATE_SCHEMA,
+        response=BROADCAST_RESPONSE,
+        status=[202],
+    )
+    def post(self, request: Request, account_id: str, notification_id: str) -> Response:
+        data = payload(request)
+        validate(CUSTOMER_UPDATE_SCHEMA, data)
+        broadcast = broadcasts.start(self.account, data, notification_id)
+        return Response(broadcast_data(broadcast), status=202)
+
+
+class TemplateBroadcastProgressView(BroadcastView):
+    """``GET .../notifications/{id}/broadcast/{broadcast_id}`` (extension): its progress."""
+
+    @kazoo_operation(
+        "(extension) Look up a notification broadcast",
+        description=(
+            "Counts of the broadcast's deliveries by status (overall and per channel), "
+            "and whether fan-out ended."
+        ),
+        response=BROADCAST_PROGRESS_RESPONSE,
+    )
+    def get(
+        self, request: Request, account_id: str, notification_id: str, broadcast_id: str
+    ) -> Response:
+        return Response(progress_data(self.find(notification_id, broadcast_id)))

@@ -174,6 +174,13 @@ CUSTOMER_UPDATE_SCHEMA = {
         "reply_to": {"type": "string", "format": "email"},
         "html": {"type": "string"},
         "plain": {"type": "string"},
+        "sms": {"type": "string", "description": "(extension) text/x-sms source, not base64"},
+        "channels": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string"},
+            "description": '(extension) channels to send on, default ["email"]',
+        },
     },
 }
 
@@ -181,9 +188,11 @@ CUSTOMER_UPDATE_SCHEMA = {
 def broadcast_data(broadcast) -> dict:
     return {
         "broadcast_id": broadcast.id,
+        "template_id": broadcast.template_id,
         "accounts": broadcast.accounts,
         "recipients": broadcast.recipients,
         "skipped": broadcast.skipped,
+        "by_channel": broadcast.by_channel,
     }
 
 
@@ -291,12 +300,33 @@ SEND_RESPONSE = obj(
     required=["status"],
 )
 
+_CHANNEL_COUNTS = obj(
+    {
+        "recipients": INTEGER,
+        "skipped": {**INTEGER, "description": "no address, no_body or no_gateway"},
+        "suppressed": {**INTEGER, "description": "unsubscribed or suppressed"},
+        "reasons": {"type": "object", "additionalProperties": INTEGER},
+        "status": {
+            "type": "object",
+            "description": "(progress lookup) rows of this channel by delivery status",
+            "additionalProperties": INTEGER,
+        },
+    },
+    required=["recipients", "skipped", "suppressed"],
+)
+
 BROADCAST_RESPONSE = obj(
     {
         "broadcast_id": HEX_ID,
+        "template_id": STRING,
         "accounts": INTEGER,
-        "recipients": INTEGER,
-        "skipped": {**INTEGER, "description": "users without an email address"},
+        "recipients": {**INTEGER, "description": "rows to write, every channel"},
+        "skipped": {**INTEGER, "description": "users without an address, every channel"},
+        "by_channel": {
+            "type": "object",
+            "description": "(extension) counts per requested channel",
+            "additionalProperties": _CHANNEL_COUNTS,
+        },
     },
     required=["broadcast_id", "accounts", "recipients", "skipped"],
 )

@@ -15,6 +15,15 @@ urlpatterns = [
         "accounts/<str:account_id>/notifications/customer_update/message/<str:broadcast_id>",
         actions.BroadcastView.as_view(),
     ),
+    path(
+        "accounts/<str:account_id>/notifications/<str:notification_id>/broadcast",
+        actions.TemplateBroadcastView.as_view(),
+    ),
+    path(
+        "accounts/<str:account_id>/notifications/<str:notification_id>/broadcast/"
+        "<str:broadcast_id>",
+        actions.TemplateBroadcastProgressView.as_view(),
+    ),
     path("notifications", views.SystemNotificationsView.as_view()),
     path("notifications/<str:notification_id>", views.SystemNotificationView.as_view()),
     path(
