@@ -113,11 +113,13 @@ def test_sms_goes_through_the_resellers_inherited_gateway(world, fake):
         "held": False,
     }
     assert answer["log_ids"] == [row.pk]
-    assert (row.status, row.attempts) == ("sent", 1)
+    # The fake vendor's delivered receipt follows at once in inline mode.
+    assert (row.status, row.attempts) == ("delivered", 1)
     assert row.provider_message_id.startswith("fake-")
-    assert row.sent_at is not None
-    (event,) = row.events
-    assert (event["source"], event["status"], event["applied"]) == ("worker", "sent", True)
+    assert row.sent_at is not None and row.delivered_at is not None
+    sent, delivered = row.events
+    assert (sent["source"], sent["status"], sent["applied"]) == ("worker", "sent", True)
+    assert (delivered["source"], delivered["status"]) == ("webhook", "delivered")
 
 
 def test_template_pin_routes_through_the_pinned_gateway(world, fake):
@@ -362,8 +364,8 @@ def test_fake_tempfail_is_retried_then_sent(world, fake, settings):
     time.sleep(0.02)
     call_command("sweep_deliveries", "--now")
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("sent", 2)
-    assert [e["status"] for e in row.events] == ["queued", "sent"]
+    assert (row.status, row.attempts) == ("delivered", 2)
+    assert [e["status"] for e in row.events] == ["queued", "sent", "delivered"]
 
 
 def test_transient_failures_end_technical_failure_after_the_last_attempt(
